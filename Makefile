@@ -1,0 +1,54 @@
+# The two commands: `make run` (a populated portal on http://127.0.0.1:$PORT) and `make test`.
+PYTHON ?= python3
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: run test install install-dev lint format migrate demo dataset bench stop-db clean
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+
+install: $(UV)
+	$(UV) sync --locked --inexact --quiet
+
+install-dev: $(UV)
+	$(UV) sync --locked --inexact --quiet --extra dev
+
+migrate: install
+	$(MANAGE) migrate --no-input
+
+demo: migrate
+	$(MANAGE) load_demo
+
+run: demo
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: install-dev lint
+	$(MANAGE) makemigrations --check --dry-run
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Synthetic data at scale for benchmarks: make dataset OPERATIONS=1000000
+OPERATIONS ?= 100000
+dataset: migrate
+	$(MANAGE) generate_dataset --operations $(OPERATIONS) --seed 1
+
+bench: migrate
+	$(BIN)/python bench/run.py
+
+stop-db:
+	-$(BIN)/python -c "from pathlib import Path; from cooperation.embedded_postgres import stop; stop(Path('.pgdata').resolve())"
+
+clean: stop-db
+	rm -rf $(VENV) .pgdata .pytest_cache .ruff_cache staticfiles test-artifacts

@@ -1,0 +1,453 @@
+"""Countries, regions, partners and the people who act for them."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from cooperation.visibility import Sensitivity
+
+
+class Region(models.Model):
+    """A UN M49 region, sub-region or intermediate region."""
+
+    class Level(models.TextChoices):
+        REGION = "region", "Region"
+        SUBREGION = "subregion", "Sub-region"
+        INTERMEDIATE = "intermediate", "Intermediate region"
+
+    m49 = models.CharField("M49 code", max_length=3, primary_key=True)
+    name = models.CharField(max_length=100, unique=True)
+    level = models.CharField(max_length=12, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="region_m49_is_three_digits", condition=Q(m49__regex=r"^[0-9]{3}$")
+            ),
+            models.CheckConstraint(
+                name="region_top_level_has_no_parent",
+                condition=Q(level="region", parent__isnull=True)
+                | (~Q(level="region") & Q(parent__isnull=False)),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Country(models.Model):
+    """An ISO 3166-1 country or area, keyed by its alpha-3 code."""
+
+    iso3 = models.CharField("ISO alpha-3", max_length=3, primary_key=True)
+    iso2 = models.CharField("ISO alpha-2", max_length=2, unique=True)
+    numeric = models.CharField("ISO numeric", max_length=3, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+    official_name = models.CharField(max_length=200, blank=True)
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    subregion = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    intermediate_region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "countries"
+        constraints = [
+            models.CheckConstraint(
+                name="country_codes_well_formed",
+                condition=Q(iso3__regex=r"^[A-Z]{3}$")
+                & Q(iso2__regex=r"^[A-Z]{2}$")
+                & Q(numeric__regex=r"^[0-9]{3}$"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def regions(self) -> list[Region]:
+        """The M49 groupings that contain the country, broadest first."""
+        return [r for r in (self.region, self.subregion, self.intermediate_region) if r]
+
+
+class PartnerQuerySet(models.QuerySet):
+    def governments(self):
+        return self.filter(kind=Partner.Kind.GOVERNMENT)
+
+    def agencies(self):
+        return self.filter(kind=Partner.Kind.AGENCY)
+
+    def organizations(self):
+        return self.filter(kind=Partner.Kind.ORGANIZATION)
+
+    def represented_by(self, user):
+        """Partners ``user`` acts for: those they are affiliated with, and the agencies of an
+        affiliated government."""
+        if not (user and user.is_authenticated and user.is_active):
+            return self.none()
+        affiliated = Affiliation.objects.filter(user=user).values("partner")
+        return self.filter(Q(pk__in=affiliated) | Q(parent__in=affiliated))
+
+
+class PartnerKind(models.TextChoices):
+    GOVERNMENT = "government", "Government"
+    AGENCY = "agency", "Agency"
+    ORGANIZATION = "organization", "Organization"
+
+
+class AgencyType(models.TextChoices):
+    ARMED_FORCES = "armed_forces", "Armed forces"
+    NAVY_COAST_GUARD = "navy_coast_guard", "Navy / coast guard"
+    POLICE = "police", "Police"
+    CUSTOMS = "customs", "Customs / border"
+    INTELLIGENCE = "intelligence", "Intelligence"
+    MINISTRY = "ministry", "Ministry"
+    DRUG_CONTROL = "drug_control", "Drug control agency"
+    JUDICIAL = "judicial", "Prosecution / judiciary"
+    OTHER = "other", "Other"
+
+
+class OrganizationType(models.TextChoices):
+    UN_BODY = "un_body", "UN body"
+    INTERGOVERNMENTAL = "intergovernmental", "Intergovernmental organization"
+    REGIONAL = "regional", "Regional organization"
+    NGO = "ngo", "Non-governmental organization"
+    PRIVATE_SECTOR = "private_sector", "Private sector"
+    ACADEMIC = "academic", "Academic"
+
+
+class Partner(models.Model):
+    """Anyone who cooperates: a government, one of its agencies, or an organization.
+
+    One table, so that every agreement party and operation participant points at the same
+    target; :class:`Government`, :class:`Agency` and :class:`Organization` are typed faces of
+    it. Database constraints (and triggers, for rules that look at another row) keep the kinds
+    honest: a government has a country and is the only one for it; an agency sits under a
+    government of the same country; an organization has no parent.
+    """
+
+    Kind = PartnerKind
+    AgencyType = AgencyType
+    OrganizationType = OrganizationType
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    name = models.CharField(max_length=200)
+    acronym = models.CharField(max_length=30, blank=True)
+    country = models.ForeignKey(
+        Country,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="partners",
+        help_text="For a government or agency, its country; for an organization, its seat.",
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agencies",
+        help_text="The government an agency belongs to.",
+    )
+    agency_type = models.CharField(max_length=20, choices=AgencyType.choices, blank=True)
+    organization_type = models.CharField(
+        max_length=20, choices=OrganizationType.choices, blank=True
+    )
+    members = models.ManyToManyField(
+        "self",
+        through="Membership",
+        through_fields=("organization", "member"),
+        symmetrical=False,
+        related_name="memberships",
+        blank=True,
+    )
+    founded_on = models.DateField(null=True, blank=True)
+    website = models.URLField(blank=True)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PartnerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["kind", "name"])]
+        constraints = [
+            models.CheckConstraint(
+                name="partner_kind_valid", condition=Q(kind__in=PartnerKind.values)
+            ),
+            models.CheckConstraint(
+                name="government_has_country_and_no_parent",
+                condition=~Q(kind="government") | Q(country__isnull=False, parent__isnull=True),
+                violation_error_message="A government needs a country and has no parent.",
+            ),
+            models.CheckConstraint(
+                name="agency_has_parent_and_country",
+                condition=~Q(kind="agency")
+                | (Q(parent__isnull=False, country__isnull=False) & ~Q(agency_type="")),
+                violation_error_message=(
+                    "An agency needs a parent government, a country and an agency type."
+                ),
+            ),
+            models.CheckConstraint(
+                name="organization_has_no_parent",
+                condition=~Q(kind="organization")
+                | (Q(parent__isnull=True) & ~Q(organization_type="")),
+                violation_error_message=(
+                    "An organization has no parent and needs an organization type."
+                ),
+            ),
+            models.CheckConstraint(
+                name="partner_type_matches_kind",
+                condition=(Q(kind="agency") | Q(agency_type=""))
+                & (Q(kind="organization") | Q(organization_type="")),
+                violation_error_message=(
+                    "Only agencies have an agency type and only organizations an organization type."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["country"],
+                condition=Q(kind="government"),
+                name="one_government_per_country",
+                violation_error_message="This country already has a government.",
+            ),
+            models.UniqueConstraint(fields=["kind", "name"], name="partner_name_unique_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.kind == self.Kind.AGENCY and self.parent_id:
+            parent = self.parent
+            if parent.kind != self.Kind.GOVERNMENT:
+                raise ValidationError({"parent": "An agency's parent must be a government."})
+            if self.country_id and self.country_id != parent.country_id:
+                raise ValidationError(
+                    {"country": "An agency has the country of its parent government."}
+                )
+        if self.pk and self.kind != self.Kind.GOVERNMENT and self.agencies.exists():
+            raise ValidationError({"kind": "A partner with agencies must stay a government."})
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+
+class GovernmentManager(models.Manager.from_queryset(PartnerQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=Partner.Kind.GOVERNMENT)
+
+
+class AgencyManager(models.Manager.from_queryset(PartnerQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=Partner.Kind.AGENCY)
+
+
+class OrganizationManager(models.Manager.from_queryset(PartnerQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=Partner.Kind.ORGANIZATION)
+
+
+class TypedPartner(Partner):
+    """A face of :class:`Partner` that always has one kind."""
+
+    partner_kind: str = ""
+
+    class Meta:
+        proxy = True
+
+    def save(self, *args, **kwargs):
+        self.kind = self.partner_kind
+        super().save(*args, **kwargs)
+
+
+class Government(TypedPartner):
+    partner_kind = Partner.Kind.GOVERNMENT
+    objects = GovernmentManager()
+
+    class Meta:
+        proxy = True
+
+
+class Agency(TypedPartner):
+    partner_kind = Partner.Kind.AGENCY
+    objects = AgencyManager()
+
+    class Meta:
+        proxy = True
+        verbose_name_plural = "agencies"
+
+
+class Organization(TypedPartner):
+    partner_kind = Partner.Kind.ORGANIZATION
+    objects = OrganizationManager()
+
+    class Meta:
+        proxy = True
+
+
+class Membership(models.Model):
+    """A government's membership of an organization."""
+
+    organization = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="member_rows")
+    member = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="membership_rows")
+    joined_on = models.DateField(null=True, blank=True)
+    left_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organization", "member"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "member"],
+                name="membership_unique",
+                violation_error_message="This government is already a member.",
+            ),
+            models.CheckConstraint(
+                name="membership_dates_in_order",
+                condition=Q(left_on__isnull=True)
+                | Q(joined_on__isnull=True)
+                | Q(left_on__gte=models.F("joined_on")),
+                violation_error_message="A member cannot leave before it joined.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} in {self.organization}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.organization_id and self.organization.kind != Partner.Kind.ORGANIZATION:
+            errors["organization"] = "Only organizations have members."
+        if self.member_id and self.member.kind != Partner.Kind.GOVERNMENT:
+            errors["member"] = "Members of an organization are governments."
+        if errors:
+            raise ValidationError(errors)
+
+
+class IdentifierScheme(models.TextChoices):
+    WIKIDATA = "wikidata", "Wikidata"
+    ROR = "ror", "Research Organization Registry"
+    LEI = "lei", "Legal Entity Identifier"
+    UN_M49 = "m49", "UN M49"
+    OTHER = "other", "Other"
+
+
+class PartnerIdentifier(models.Model):
+    """An identifier a partner has in another register (Wikidata, ROR, LEI, ...)."""
+
+    Scheme = IdentifierScheme
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="identifiers")
+    scheme = models.CharField(max_length=20, choices=Scheme.choices)
+    value = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["scheme", "value"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "value"],
+                name="partner_identifier_unique",
+                violation_error_message="Another partner already has this identifier.",
+            ),
+            models.UniqueConstraint(
+                fields=["partner", "scheme"],
+                condition=~Q(scheme="other"),
+                name="partner_one_identifier_per_scheme",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme}:{self.value}"
+
+
+class User(AbstractUser):
+    """A person who signs in. Groups give the role (analyst, officer, administrator);
+    affiliations say which partners the person acts for."""
+
+    partners = models.ManyToManyField(
+        Partner, through="Affiliation", related_name="affiliated_users", blank=True
+    )
+
+
+class Affiliation(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE)
+    title = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "partner"], name="affiliation_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} for {self.partner}"
+
+
+class AuditedModel(models.Model):
+    """Who created and last changed a record, and when."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        abstract = True
+
+
+class SensitiveRecord(AuditedModel):
+    """A record with a sensitivity level and an explicit list of partners it is shared with.
+
+    Who may see it is decided by :meth:`VisibleQuerySet.visible_to`, nowhere else.
+    """
+
+    sensitivity = models.CharField(
+        max_length=10, choices=Sensitivity.choices, default=Sensitivity.RESTRICTED
+    )
+    shared_with = models.ManyToManyField(
+        Partner,
+        blank=True,
+        related_name="shared_%(class)ss",
+        help_text="Partners that may see a restricted record without taking part in it.",
+    )
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                name="%(app_label)s_%(class)s_sensitivity_valid",
+                condition=Q(sensitivity__in=Sensitivity.values),
+            )
+        ]

@@ -1,0 +1,525 @@
+"""Joint operations: who took part, under which agreements, and what they achieved."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
+
+from agreements.models import Agreement
+from cooperation.models import AuditedModel, Country, Partner, SensitiveRecord
+from cooperation.visibility import VisibleQuerySet, VisibleThroughQuerySet
+
+
+class Vocabulary(models.Model):
+    """A reference vocabulary loaded from the project's data files by migration."""
+
+    code = models.SlugField(max_length=40, primary_key=True)
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OperationKind(Vocabulary):
+    pass
+
+
+class Technology(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name_plural = "technologies"
+
+
+class SubstanceGroup(Vocabulary):
+    """A UNODC drug group (cocaine-type, opiates, cannabis, ATS, ...)."""
+
+
+class IncbList(models.TextChoices):
+    YELLOW = "yellow", "Yellow List (narcotic drugs)"
+    GREEN = "green", "Green List (psychotropic substances)"
+    RED = "red", "Red List (precursors)"
+
+
+class Substance(Vocabulary):
+    """A seized substance, with its UNODC drug group and, where it has one, its INCB list."""
+
+    IncbList = IncbList
+    group = models.ForeignKey(SubstanceGroup, on_delete=models.PROTECT, related_name="substances")
+    incb_list = models.CharField("INCB list", max_length=6, choices=IncbList.choices, blank=True)
+
+    class Meta(Vocabulary.Meta):
+        constraints = [
+            models.CheckConstraint(
+                name="substance_incb_list_valid",
+                condition=Q(incb_list="") | Q(incb_list__in=IncbList.values),
+            )
+        ]
+
+
+class Unit(models.TextChoices):
+    """Units a seizure is recorded in. ``KG_FACTOR`` converts to kilograms by the UNODC
+    convention (1 litre counts as 1 kg); counted units and plants convert only through a
+    stated mass per unit."""
+
+    GRAM = "g", "grams"
+    KILOGRAM = "kg", "kilograms"
+    TONNE = "t", "tonnes"
+    LITRE = "L", "litres"
+    UNITS = "units", "units (tablets, doses, blotters)"
+    PLANTS = "plants", "plants"
+
+
+KG_FACTOR: dict[str, Decimal] = {
+    Unit.GRAM: Decimal("0.001"),
+    Unit.KILOGRAM: Decimal("1"),
+    Unit.TONNE: Decimal("1000"),
+    Unit.LITRE: Decimal("1"),
+}
+COUNTED_UNITS = (Unit.UNITS, Unit.PLANTS)
+
+
+def kg_equivalent_expression():
+    """SQL for a seizure's kilogram-equivalent; the database computes and stores it."""
+    return Case(
+        *[
+            When(unit=unit, then=F("quantity") * Value(factor))
+            for unit, factor in KG_FACTOR.items()
+        ],
+        When(
+            unit__in=COUNTED_UNITS,
+            mass_per_unit_kg__isnull=False,
+            then=F("quantity") * F("mass_per_unit_kg"),
+        ),
+        default=None,
+        output_field=models.DecimalField(max_digits=24, decimal_places=6),
+    )
+
+
+class OperationStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+    SUSPENDED = "suspended", "Suspended"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class JointOperationQuerySet(VisibleQuerySet):
+    participant_relation = "participations"
+
+    def led_by(self, partner):
+        return self.filter(
+            participations__partner=partner, participations__role=Participation.Role.LEAD
+        )
+
+    def active_on(self, day):
+        return self.filter(started_on__lte=day).filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gte=day)
+        )
+
+
+class JointOperation(SensitiveRecord):
+    """A cooperative action by several partners, under zero or more agreements."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200)
+    kind = models.ForeignKey(OperationKind, on_delete=models.PROTECT, related_name="operations")
+    status = models.CharField(
+        max_length=10, choices=OperationStatus.choices, default=OperationStatus.PLANNED
+    )
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    summary = models.TextField(blank=True)
+    countries = models.ManyToManyField(
+        Country, blank=True, related_name="operations", help_text="Where it took place."
+    )
+    technologies = models.ManyToManyField(Technology, blank=True, related_name="operations")
+    legal_basis = models.ManyToManyField(
+        Agreement, through="LegalBasis", blank=True, related_name="operations"
+    )
+    arrests = models.PositiveIntegerField(default=0)
+    labs_dismantled = models.PositiveIntegerField(default=0)
+    hectares_eradicated = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    assets_seized_usd = models.DecimalField(
+        "assets seized (USD)", max_digits=16, decimal_places=2, default=0
+    )
+
+    objects = JointOperationQuerySet.as_manager()
+
+    class Meta(SensitiveRecord.Meta):
+        ordering = ["-started_on", "name"]
+        indexes = [
+            models.Index(fields=["started_on", "id"]),
+            models.Index(fields=["status", "started_on"]),
+            models.Index(fields=["kind", "started_on"]),
+        ]
+        constraints = [
+            *SensitiveRecord.Meta.constraints,
+            models.CheckConstraint(
+                name="operation_status_valid", condition=Q(status__in=OperationStatus.values)
+            ),
+            models.CheckConstraint(
+                name="operation_ends_after_start",
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                violation_error_message="An operation cannot end before it started.",
+            ),
+            models.CheckConstraint(
+                name="operation_completed_has_end",
+                condition=~Q(status="completed") | Q(ended_on__isnull=False),
+                violation_error_message="A completed operation needs an end date.",
+            ),
+            models.CheckConstraint(
+                name="operation_outcomes_not_negative",
+                condition=Q(hectares_eradicated__gte=0, assets_seized_usd__gte=0),
+                violation_error_message="Outcome figures cannot be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def lead(self) -> Partner | None:
+        for participation in self.participations.all():
+            if participation.role == Participation.Role.LEAD:
+                return participation.partner
+        return None
+
+
+class OperationChildQuerySet(VisibleThroughQuerySet):
+    parent_field = "operation"
+
+
+class LegalBasisQuerySet(OperationChildQuerySet):
+    def visible_to(self, user):
+        """A legal basis shows only where both the operation and the agreement do."""
+        return (
+            super()
+            .visible_to(user)
+            .filter(agreement__in=Agreement.objects.visible_to(user).values("pk"))
+        )
+
+
+class LegalBasis(AuditedModel):
+    """An agreement an operation relies on, optionally to the article."""
+
+    operation = models.ForeignKey(
+        JointOperation, on_delete=models.CASCADE, related_name="legal_bases"
+    )
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="+")
+    article = models.CharField(max_length=100, blank=True, help_text="e.g. “Art. 17(3)”.")
+
+    objects = LegalBasisQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "legal bases"
+        ordering = ["operation", "agreement"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["operation", "agreement"],
+                name="legal_basis_unique",
+                violation_error_message="This agreement is already a legal basis of the operation.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement} {self.article}".strip()
+
+
+class ParticipationRole(models.TextChoices):
+    LEAD = "lead", "Lead"
+    PARTNER = "partner", "Partner"
+    SUPPORT = "support", "Support"
+    OBSERVER = "observer", "Observer"
+    FUNDER = "funder", "Funder"
+
+
+class Participation(AuditedModel):
+    """A partner's part in an operation."""
+
+    Role = ParticipationRole
+    operation = models.ForeignKey(
+        JointOperation, on_delete=models.CASCADE, related_name="participations"
+    )
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="participations")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.PARTNER)
+    personnel = models.PositiveIntegerField(null=True, blank=True)
+    contribution = models.TextField(blank=True)
+
+    objects = OperationChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["operation", "role", "partner__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["operation", "partner"],
+                name="participation_unique",
+                violation_error_message="This partner already takes part in the operation.",
+            ),
+            models.UniqueConstraint(
+                fields=["operation"],
+                condition=Q(role="lead"),
+                name="participation_one_lead",
+                violation_error_message="An operation has one lead partner.",
+            ),
+            models.CheckConstraint(
+                name="participation_role_valid", condition=Q(role__in=ParticipationRole.values)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} ({self.get_role_display()})"
+
+
+class TransportMode(models.TextChoices):
+    MARITIME = "maritime", "Maritime (vessel)"
+    SEMI_SUBMERSIBLE = "semi_submersible", "Semi-submersible"
+    AIR = "air", "Air"
+    ROAD = "road", "Road vehicle"
+    RAIL = "rail", "Rail"
+    POSTAL = "postal", "Postal / courier parcel"
+    PEDESTRIAN = "pedestrian", "On foot / body carrier"
+    CONTAINER = "container", "Shipping container"
+    STORAGE = "storage", "Storage site / laboratory"
+    FIELD = "field", "Cultivation site"
+    OTHER = "other", "Other"
+
+
+class ForensicStatus(models.TextChoices):
+    NOT_TESTED = "not_tested", "Not tested"
+    PENDING = "pending", "Pending"
+    CONFIRMED = "confirmed", "Confirmed"
+    NEGATIVE = "negative", "Negative"
+
+
+class Seizure(AuditedModel):
+    """Drugs or precursors seized in an operation."""
+
+    TransportMode = TransportMode
+    Forensic = ForensicStatus
+    operation = models.ForeignKey(JointOperation, on_delete=models.CASCADE, related_name="seizures")
+    substance = models.ForeignKey(Substance, on_delete=models.PROTECT, related_name="seizures")
+    quantity = models.DecimalField(max_digits=18, decimal_places=3)
+    unit = models.CharField(max_length=6, choices=Unit.choices)
+    mass_per_unit_kg = models.DecimalField(
+        "mass per unit (kg)",
+        max_digits=12,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="For counted units or plants: converts them to kilograms.",
+    )
+    kg_equivalent = models.GeneratedField(
+        expression=kg_equivalent_expression(),
+        output_field=models.DecimalField(max_digits=24, decimal_places=6),
+        db_persist=True,
+        verbose_name="kg-equivalent",
+    )
+    seized_on = models.DateField()
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="seizures", null=True, blank=True
+    )
+    location = models.CharField(max_length=200, blank=True)
+    transport_mode = models.CharField(max_length=20, choices=TransportMode.choices, blank=True)
+    forensic_status = models.CharField(
+        "forensic confirmation",
+        max_length=12,
+        choices=Forensic.choices,
+        default=Forensic.NOT_TESTED,
+    )
+    origin_country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    transit_countries = models.ManyToManyField(Country, blank=True, related_name="+")
+    destination_country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    notes = models.TextField(blank=True)
+
+    objects = OperationChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-seized_on", "id"]
+        indexes = [
+            models.Index(fields=["seized_on"]),
+            models.Index(fields=["substance", "seized_on"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="seizure_quantity_positive",
+                condition=Q(quantity__gt=0),
+                violation_error_message="A seized quantity must be greater than zero.",
+            ),
+            models.CheckConstraint(name="seizure_unit_valid", condition=Q(unit__in=Unit.values)),
+            models.CheckConstraint(
+                name="seizure_mass_per_unit_positive",
+                condition=Q(mass_per_unit_kg__isnull=True) | Q(mass_per_unit_kg__gt=0),
+                violation_error_message="A mass per unit must be greater than zero.",
+            ),
+            models.CheckConstraint(
+                name="seizure_mass_per_unit_only_for_counts",
+                condition=Q(mass_per_unit_kg__isnull=True) | Q(unit__in=COUNTED_UNITS),
+                violation_error_message=(
+                    "A mass per unit applies only to seizures counted in units or plants."
+                ),
+            ),
+            models.CheckConstraint(
+                name="seizure_forensic_status_valid",
+                condition=Q(forensic_status__in=ForensicStatus.values),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity.normalize():f} {self.unit} {self.substance}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.operation_id and self.seized_on:
+            operation = self.operation
+            if self.seized_on < operation.started_on or (
+                operation.ended_on and self.seized_on > operation.ended_on
+            ):
+                raise ValidationError(
+                    {"seized_on": "The seizure date falls outside the operation's dates."}
+                )
+
+    def computed_kg_equivalent(self) -> Decimal | None:
+        """The kg-equivalent of unsaved values (the stored column is set by the database)."""
+        if self.unit in KG_FACTOR:
+            return self.quantity * KG_FACTOR[self.unit]
+        if self.unit in COUNTED_UNITS and self.mass_per_unit_kg is not None:
+            return self.quantity * self.mass_per_unit_kg
+        return None
+
+
+class ImpactKind(models.TextChoices):
+    CIVILIAN_HARM = "civilian_harm", "Civilian harm"
+    HUMAN_RIGHTS_COMPLAINT = "human_rights_complaint", "Human-rights complaint"
+    DISPLACEMENT = "displacement", "Displacement"
+    PROPERTY_DAMAGE = "property_damage", "Property damage"
+    COMMUNITY_ENGAGEMENT = "community_engagement", "Community engagement"
+    ALTERNATIVE_DEVELOPMENT = "alternative_development", "Alternative-development support"
+
+
+class Severity(models.TextChoices):
+    NONE = "none", "None"
+    LOW = "low", "Low"
+    MODERATE = "moderate", "Moderate"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+class FollowUpStatus(models.TextChoices):
+    NONE_NEEDED = "none_needed", "None needed"
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    CLOSED = "closed", "Closed"
+
+
+class CommunityImpactReport(AuditedModel):
+    """What an operation did to the people living where it took place."""
+
+    Kind = ImpactKind
+    Severity = Severity
+    FollowUp = FollowUpStatus
+    operation = models.ForeignKey(
+        JointOperation, on_delete=models.CASCADE, related_name="impact_reports"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    occurred_on = models.DateField()
+    reported_on = models.DateField()
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    location = models.CharField(max_length=200, blank=True)
+    people_affected = models.PositiveIntegerField(null=True, blank=True)
+    description = models.TextField()
+    follow_up = models.TextField(blank=True)
+    follow_up_status = models.CharField(
+        max_length=12, choices=FollowUp.choices, default=FollowUp.OPEN
+    )
+
+    objects = OperationChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="impact_reported_after_occurrence",
+                condition=Q(reported_on__gte=F("occurred_on")),
+                violation_error_message="A report cannot precede what it reports.",
+            ),
+            models.CheckConstraint(
+                name="impact_kind_valid", condition=Q(kind__in=ImpactKind.values)
+            ),
+            models.CheckConstraint(
+                name="impact_severity_valid", condition=Q(severity__in=Severity.values)
+            ),
+            models.CheckConstraint(
+                name="impact_follow_up_status_valid",
+                condition=Q(follow_up_status__in=FollowUpStatus.values),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_severity_display()})"
+
+
+class JournalKind(models.TextChoices):
+    SITUATION_REPORT = "situation_report", "Situation report"
+    OUTCOME_NOTE = "outcome_note", "Outcome note"
+    LESSON_LEARNED = "lesson_learned", "Lesson learned"
+
+
+class JournalEntry(AuditedModel):
+    """A dated, authored note in an operation's journal."""
+
+    Kind = JournalKind
+    operation = models.ForeignKey(
+        JointOperation, on_delete=models.CASCADE, related_name="journal_entries"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="journal_entries"
+    )
+    author_partner = models.ForeignKey(
+        Partner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="journal_entries",
+        help_text="The partner the author wrote for.",
+    )
+
+    objects = OperationChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name_plural = "journal entries"
+        constraints = [
+            models.CheckConstraint(
+                name="journal_kind_valid", condition=Q(kind__in=JournalKind.values)
+            ),
+            models.CheckConstraint(
+                name="journal_body_not_blank",
+                condition=~Q(body="") & ~Q(title=""),
+                violation_error_message="A journal entry needs a title and a text.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
