@@ -13,7 +13,7 @@ CREATE FUNCTION cooperation_partner_kinds() RETURNS trigger LANGUAGE plpgsql AS 
 DECLARE
     parent_row cooperation_partner%ROWTYPE;
 BEGIN
-    IF NEW.kind = 'agency' THEN
+    IF NEW.kind = 'agency' AND NEW.parent_id IS NOT NULL THEN
         SELECT * INTO parent_row FROM cooperation_partner WHERE id = NEW.parent_id FOR SHARE;
         IF parent_row.kind IS DISTINCT FROM 'government' THEN
             RAISE EXCEPTION 'An agency''s parent must be a government (partner %).', NEW.id

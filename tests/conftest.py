@@ -1,0 +1,56 @@
+"""The fixed cast of personas, set up once per test that asks for them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from cooperation.models import Partner
+from cooperation.visibility import ADMINISTRATOR_GROUP, ANALYST_GROUP, OFFICER_GROUP
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hashing is not under test: the fastest hasher keeps persona set-up cheap."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class Cast:
+    colombia: Partner
+    colombian_navy: Partner
+    peru: Partner
+    analyst: object
+    officer: object  # officer of Colombia's government
+    outsider: object  # officer of a partner that takes part in nothing
+    administrator: object
+    anonymous: AnonymousUser
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    colombia = factories.GovernmentFactory(
+        country=factories.country("COL"), name="Government of Colombia"
+    )
+    peru = factories.GovernmentFactory(country=factories.country("PER"), name="Government of Peru")
+    return Cast(
+        colombia=colombia,
+        colombian_navy=factories.AgencyFactory(
+            parent=colombia, name="Colombian Navy", agency_type=Partner.AgencyType.NAVY_COAST_GUARD
+        ),
+        peru=peru,
+        analyst=factories.UserFactory(username="analyst", groups=[ANALYST_GROUP]),
+        officer=factories.UserFactory(
+            username="officer", groups=[OFFICER_GROUP], partners=[colombia]
+        ),
+        outsider=factories.UserFactory(
+            username="partner-officer", groups=[OFFICER_GROUP], partners=[peru]
+        ),
+        administrator=factories.UserFactory(
+            username="administrator", groups=[ADMINISTRATOR_GROUP], is_staff=True
+        ),
+        anonymous=AnonymousUser(),
+    )

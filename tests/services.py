@@ -1,0 +1,32 @@
+"""Access to the real services some tests need (a Redis broker), or a clear skip.
+
+With ``REQUIRE_SERVICES=1`` (CI) a missing service fails the test instead of skipping it, so
+a green run can never hide a test that did not run.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+def service_missing(name: str, reason: str):
+    message = f"{name} is not available: {reason}"
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{message} (REQUIRE_SERVICES=1 forbids skipping)", pytrace=False)
+    pytest.skip(message)
+
+
+def redis_broker_url() -> str:
+    """The Redis broker URL from ``CELERY_BROKER_URL``, checked to answer a PING."""
+    url = os.environ.get("CELERY_BROKER_URL", "")
+    if not url.startswith(("redis://", "rediss://")):
+        service_missing("Redis broker", "CELERY_BROKER_URL is not set to a redis:// URL")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        service_missing("Redis broker", f"{url} did not answer: {error}")
+    return url
