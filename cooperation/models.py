@@ -265,20 +265,17 @@ class OrganizationManager(models.Manager.from_queryset(PartnerQuerySet)):
         return super().get_queryset().filter(kind=Partner.Kind.ORGANIZATION)
 
 
-class TypedPartner(Partner):
-    """A face of :class:`Partner` that always has one kind."""
+class TypedPartner:
+    """Makes a proxy of :class:`Partner` a face that always has one kind."""
 
     partner_kind: str = ""
-
-    class Meta:
-        proxy = True
 
     def save(self, *args, **kwargs):
         self.kind = self.partner_kind
         super().save(*args, **kwargs)
 
 
-class Government(TypedPartner):
+class Government(TypedPartner, Partner):
     partner_kind = Partner.Kind.GOVERNMENT
     objects = GovernmentManager()
 
@@ -286,7 +283,7 @@ class Government(TypedPartner):
         proxy = True
 
 
-class Agency(TypedPartner):
+class Agency(TypedPartner, Partner):
     partner_kind = Partner.Kind.AGENCY
     objects = AgencyManager()
 
@@ -295,7 +292,7 @@ class Agency(TypedPartner):
         verbose_name_plural = "agencies"
 
 
-class Organization(TypedPartner):
+class Organization(TypedPartner, Partner):
     partner_kind = Partner.Kind.ORGANIZATION
     objects = OrganizationManager()
 

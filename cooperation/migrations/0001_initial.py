@@ -308,16 +308,6 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.CreateModel(
-            name="TypedPartner",
-            fields=[],
-            options={
-                "proxy": True,
-                "indexes": [],
-                "constraints": [],
-            },
-            bases=("cooperation.partner",),
-        ),
-        migrations.CreateModel(
             name="PartnerIdentifier",
             fields=[
                 (
@@ -537,7 +527,7 @@ class Migration(migrations.Migration):
                 "indexes": [],
                 "constraints": [],
             },
-            bases=("cooperation.typedpartner",),
+            bases=("cooperation.partner",),
         ),
         migrations.CreateModel(
             name="Government",
@@ -547,7 +537,7 @@ class Migration(migrations.Migration):
                 "indexes": [],
                 "constraints": [],
             },
-            bases=("cooperation.typedpartner",),
+            bases=("cooperation.partner",),
         ),
         migrations.CreateModel(
             name="Organization",
@@ -557,7 +547,7 @@ class Migration(migrations.Migration):
                 "indexes": [],
                 "constraints": [],
             },
-            bases=("cooperation.typedpartner",),
+            bases=("cooperation.partner",),
         ),
         migrations.AddConstraint(
             model_name="partneridentifier",
