@@ -89,7 +89,10 @@ def read_demo(directory: Path = DEMO_DIR) -> dict:
 
 
 def load_demo(directory: Path = DEMO_DIR) -> LoadReport:
-    """Create what the demo files describe and the database lacks; return what was added."""
+    """Create what the demo files describe and the database lacks; return what was added.
+
+    Records are found again by the UUID their key gives; a partner someone else already
+    recorded under the same kind and name is reused rather than duplicated."""
     data = read_demo(directory)
     loader = _Loader()
     with transaction.atomic():
@@ -139,8 +142,10 @@ class _Loader:
 
     # -- partners ------------------------------------------------------------------------
     def partners(self, data: dict) -> None:
-        existing = {p.uuid: p for p in Partner.objects.all()}
-        governments = {p.country_id: p for p in existing.values() if p.kind == "government"}
+        partners = list(Partner.objects.all())
+        existing = {p.uuid: p for p in partners}
+        by_name = {(p.kind, p.name): p for p in partners}
+        governments = {p.country_id: p for p in partners if p.kind == "government"}
         for row in data.get("governments", []):
             code = row["country"]
             where = f"partners.yaml government {code}"
@@ -157,7 +162,9 @@ class _Loader:
             self.partner_by_key[code] = government
             for agency_row in row.get("agencies", []):
                 key = agency_row["key"]
-                agency = existing.get(demo_uuid("partner", key))
+                agency = existing.get(demo_uuid("partner", key)) or by_name.get(
+                    (PartnerKind.AGENCY, agency_row["name"])
+                )
                 if agency is None:
                     agency = Partner(
                         uuid=demo_uuid("partner", key),
@@ -175,7 +182,9 @@ class _Loader:
         for row in data.get("organizations", []):
             key = row["key"]
             where = f"partners.yaml organization {key}"
-            organization = existing.get(demo_uuid("partner", key))
+            organization = existing.get(demo_uuid("partner", key)) or by_name.get(
+                (PartnerKind.ORGANIZATION, row["name"])
+            )
             if organization is None:
                 organization = Partner(
                     uuid=demo_uuid("partner", key),
