@@ -152,7 +152,7 @@ class Agreement(SensitiveRecord):
     objects = AgreementQuerySet.as_manager()
 
     class Meta(SensitiveRecord.Meta):
-        ordering = ["-signed_on", "title"]
+        ordering = [F("signed_on").desc(nulls_last=True), "title"]
         indexes = [
             models.Index(fields=["signed_on"]),
             models.Index(fields=["entry_into_force_on"]),

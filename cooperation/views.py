@@ -1,3 +1,4 @@
+from django.db.models import F
 from django.shortcuts import render
 
 from agreements.models import Agreement
@@ -14,7 +15,9 @@ def home(request):
         {
             "agreement_count": agreements.count(),
             "operation_count": operations.count(),
-            "recent_agreements": agreements.order_by("-signed_on", "-id")[:10],
+            "recent_agreements": agreements.order_by(F("signed_on").desc(nulls_last=True), "-id")[
+                :10
+            ],
             "recent_operations": operations.order_by("-started_on", "-id")[:10],
         },
     )

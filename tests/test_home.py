@@ -38,3 +38,13 @@ def test_it_makes_a_fixed_number_of_queries(client, cast, django_assert_max_num_
     client.force_login(cast.officer)
     with django_assert_max_num_queries(12):
         assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_it_lists_the_latest_signed_agreements_before_unsigned_ones(client, cast):
+    import datetime
+
+    factories.AgreementFactory(title="Still negotiating", signed_on=None, entry_into_force_on=None)
+    factories.AgreementFactory(title="Signed last year", signed_on=datetime.date(2025, 3, 1))
+    text = client.get("/").text
+    assert text.index("Signed last year") < text.index("Still negotiating")
