@@ -98,7 +98,9 @@ class AgreementFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Memorandum on maritime cooperation no. {n}")
     sensitivity = "public"
     signed_on = datetime.date(2015, 3, 1)
-    entry_into_force_on = datetime.date(2015, 6, 1)
+    entry_into_force_on = factory.LazyAttribute(
+        lambda a: a.signed_on + datetime.timedelta(days=92) if a.signed_on else None
+    )
 
     @factory.post_generation
     def parties(self, create, partners, **kwargs):
