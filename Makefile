@@ -44,8 +44,10 @@ OPERATIONS ?= 100000
 dataset: migrate
 	$(MANAGE) generate_dataset --operations $(OPERATIONS) --seed 1
 
-bench: migrate
-	$(BIN)/python bench/run.py
+# Benchmarks print figures; see bench/README.md.
+BENCH_OPERATIONS ?= 1000000
+bench: install
+	$(BIN)/python bench/generate_dataset.py --operations $(BENCH_OPERATIONS)
 
 stop-db:
 	-$(BIN)/python -c "from pathlib import Path; from cooperation.embedded_postgres import stop; stop(Path('.pgdata').resolve())"

@@ -15,7 +15,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from agreements.models import Agreement, AgreementParty
-from cooperation.visibility import ADMINISTRATOR_GROUP, OFFICER_GROUP
+from cooperation.visibility import ADMINISTRATOR_GROUP, ANALYST_GROUP, OFFICER_GROUP
 from operations.models import (
     CommunityImpactReport,
     JointOperation,
@@ -43,6 +43,7 @@ ACTS_FOR = {
     "inactive officer of colombia": None,
     "signed-in user without role": set(),
     "analyst": set(),
+    "analyst of colombia": {"colombia", "colombian navy"},
     "officer of colombia": {"colombia", "colombian navy"},
     "officer of the colombian navy": {"colombian navy"},
     "officer of peru": {"peru"},
@@ -129,6 +130,9 @@ def personas(cast):
         "inactive officer of colombia": inactive,
         "signed-in user without role": factories.UserFactory(),
         "analyst": cast.analyst,
+        "analyst of colombia": factories.UserFactory(
+            groups=[ANALYST_GROUP], partners=[cast.colombia]
+        ),
         "officer of colombia": cast.officer,
         "officer of the colombian navy": navy_officer,
         "officer of peru": cast.outsider,
