@@ -250,19 +250,15 @@ class Partner(models.Model):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
 
-class GovernmentManager(models.Manager.from_queryset(PartnerQuerySet)):
+class KindManager(models.Manager.from_queryset(PartnerQuerySet)):
+    """The manager of a typed face: only partners of its kind."""
+
+    def __init__(self, kind: str):
+        super().__init__()
+        self.kind = kind
+
     def get_queryset(self):
-        return super().get_queryset().filter(kind=Partner.Kind.GOVERNMENT)
-
-
-class AgencyManager(models.Manager.from_queryset(PartnerQuerySet)):
-    def get_queryset(self):
-        return super().get_queryset().filter(kind=Partner.Kind.AGENCY)
-
-
-class OrganizationManager(models.Manager.from_queryset(PartnerQuerySet)):
-    def get_queryset(self):
-        return super().get_queryset().filter(kind=Partner.Kind.ORGANIZATION)
+        return super().get_queryset().filter(kind=self.kind)
 
 
 class TypedPartner:
@@ -277,7 +273,7 @@ class TypedPartner:
 
 class Government(TypedPartner, Partner):
     partner_kind = Partner.Kind.GOVERNMENT
-    objects = GovernmentManager()
+    objects = KindManager(PartnerKind.GOVERNMENT)
 
     class Meta:
         proxy = True
@@ -285,7 +281,7 @@ class Government(TypedPartner, Partner):
 
 class Agency(TypedPartner, Partner):
     partner_kind = Partner.Kind.AGENCY
-    objects = AgencyManager()
+    objects = KindManager(PartnerKind.AGENCY)
 
     class Meta:
         proxy = True
@@ -294,7 +290,7 @@ class Agency(TypedPartner, Partner):
 
 class Organization(TypedPartner, Partner):
     partner_kind = Partner.Kind.ORGANIZATION
-    objects = OrganizationManager()
+    objects = KindManager(PartnerKind.ORGANIZATION)
 
     class Meta:
         proxy = True
