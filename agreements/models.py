@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cooperation.models import AuditedModel, Partner, SensitiveRecord
-from cooperation.visibility import VisibleQuerySet, VisibleThroughQuerySet
+from cooperation.visibility import SensitiveRecordQuerySet, VisibleThroughQuerySet
 
 
 class CooperationArea(models.Model):
@@ -51,7 +51,7 @@ STATUS_RULES: tuple[tuple[str, str, bool], ...] = (
 )
 
 
-class AgreementQuerySet(VisibleQuerySet):
+class AgreementQuerySet(SensitiveRecordQuerySet):
     participant_relation = "parties"
     participant_fields = ("facilitator",)
 

@@ -7,7 +7,10 @@ class CooperationConfig(AppConfig):
     verbose_name = "Cooperation"
 
     def ready(self) -> None:
+        from cooperation import deletions
         from cooperation.roles import sync_role_groups
+
+        deletions.connect()
 
         # After the last project app migrates, so that every permission exists.
         post_migrate.connect(sync_role_groups, dispatch_uid="cooperation.sync_role_groups")

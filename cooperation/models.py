@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import secrets
 import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
-from cooperation.visibility import Sensitivity
+from cooperation.visibility import Sensitivity, VisibleQuerySet
 
 
 class Region(models.Model):
@@ -444,3 +450,97 @@ class SensitiveRecord(AuditedModel):
                 condition=Q(sensitivity__in=Sensitivity.values),
             )
         ]
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self):
+        """Tokens that authenticate now: not expired, of an active user."""
+        return self.filter(user__is_active=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+        )
+
+
+class ApiToken(models.Model):
+    """A secret a partner system sends as ``Authorization: Token <key>``.
+
+    Only a SHA-256 digest of the key is stored: the key itself is shown once, when the token
+    is issued. Keys are 256 random bits, so a fast digest is as safe as a slow one here.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, blank=True, help_text="What the token is for.")
+    prefix = models.CharField(max_length=8, editable=False, help_text="Start of the key.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    read_only = models.BooleanField(default=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @staticmethod
+    def digest(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def set_new_key(self) -> str:
+        """Give the token a fresh key and return it (the only time it can be read)."""
+        key = secrets.token_urlsafe(32)
+        self.prefix = key[:8]
+        self.key_hash = self.digest(key)
+        return key
+
+    @classmethod
+    def issue(
+        cls, user, *, name: str = "", read_only: bool = False, expires_in_days: int | None = None
+    ) -> tuple[ApiToken, str]:
+        token = cls(user=user, name=name, read_only=read_only)
+        if expires_in_days is not None:
+            token.expires_at = timezone.now() + datetime.timedelta(days=expires_in_days)
+        key = token.set_new_key()
+        token.save()
+        return token, key
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+class DeletionQuerySet(VisibleQuerySet):
+    def entitled(self, partners) -> Q:
+        return Q(partner_ids__overlap=ArraySubquery(partners))
+
+
+class Deletion(models.Model):
+    """A tombstone: a record or child row that was deleted, for mirrors to drop their copy.
+
+    It keeps the audience the row had (sensitivity and entitled partners), so the deletions
+    feed shows a tombstone only to those who could see the row.
+    """
+
+    resource = models.CharField(max_length=40, help_text="API resource name.")
+    object_id = models.BigIntegerField()
+    object_uuid = models.UUIDField(null=True, blank=True)
+    deleted_at = models.DateTimeField(default=timezone.now)
+    sensitivity = models.CharField(max_length=10, choices=Sensitivity.choices)
+    partner_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+
+    objects = DeletionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["deleted_at", "id"]),
+            models.Index(fields=["resource", "deleted_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.object_id} deleted {self.deleted_at:%Y-%m-%d %H:%M}"

@@ -40,42 +40,78 @@ def represented_partner_ids(user) -> models.QuerySet:
 
 
 class VisibleQuerySet(models.QuerySet):
-    """QuerySet of a record that carries ``sensitivity`` and a ``shared_with`` list.
+    """QuerySet of rows that carry a ``sensitivity``: the one statement of the rule.
 
-    A model using it names ``participant_relation``: the reverse relation whose rows have a
-    ``partner`` taking part in the record (agreement parties, operation participants), and
-    ``participant_fields``: foreign keys to a partner that also takes part (a facilitator).
+    Subclasses say only who is *entitled* to a restricted row (:meth:`entitled`); whether
+    that matters, and for whom, is decided here.
+    """
+
+    def entitled(self, partners) -> Q:
+        """Rows a user acting for ``partners`` (a queryset of partner ids) takes part in."""
+        raise NotImplementedError
+
+    def visible_to(self, user):
+        """Rows ``user`` may open."""
+        if is_administrator(user):
+            return self.all()
+        if not (user and user.is_authenticated and user.is_active):
+            return self.filter(sensitivity=Sensitivity.PUBLIC)
+        return self.filter(
+            Q(sensitivity__in=[Sensitivity.PUBLIC, Sensitivity.PARTNERS])
+            | (Q(sensitivity=Sensitivity.RESTRICTED) & self.entitled(represented_partner_ids(user)))
+        )
+
+
+class SensitiveRecordQuerySet(VisibleQuerySet):
+    """QuerySet of an agreement or operation, which lists the partners that take part.
+
+    ``participant_relation`` names the reverse relation whose rows have a ``partner`` taking
+    part in the record (agreement parties, operation participants); ``participant_fields``
+    names foreign keys to a partner that also takes part (a facilitator). Partners in the
+    record's ``shared_with`` list are entitled too.
     """
 
     participant_relation: str = ""
     participant_fields: tuple[str, ...] = ()
 
-    def visible_to(self, user):
-        """Records ``user`` may open: the only statement of the sensitivity rule."""
-        if is_administrator(user):
-            return self.all()
-        if not (user and user.is_authenticated and user.is_active):
-            return self.filter(sensitivity=Sensitivity.PUBLIC)
-        partners = represented_partner_ids(user)
+    def entitled(self, partners) -> Q:
         model = self.model
-        participant_model = model._meta.get_field(self.participant_relation).related_model
-        parent_field = model._meta.get_field(self.participant_relation).field.name
+        relation = model._meta.get_field(self.participant_relation)
         takes_part = Exists(
-            participant_model.objects.filter(**{parent_field: OuterRef("pk")}, partner__in=partners)
+            relation.related_model.objects.filter(
+                **{relation.field.name: OuterRef("pk")}, partner__in=partners
+            )
         )
-        shared_model = model.shared_with.through
         shared = Exists(
-            shared_model.objects.filter(
+            model.shared_with.through.objects.filter(
                 **{model._meta.model_name: OuterRef("pk")}, partner__in=partners
             )
         )
         entitled = takes_part | shared
         for field in self.participant_fields:
             entitled |= Q(**{f"{field}__in": partners})
-        return self.filter(
-            Q(sensitivity__in=[Sensitivity.PUBLIC, Sensitivity.PARTNERS])
-            | (Q(sensitivity=Sensitivity.RESTRICTED) & entitled)
-        )
+        return entitled
+
+    def audiences(self) -> dict[int, tuple[str, list[int]]]:
+        """For each record, its sensitivity and the ids of the partners entitled to it: the
+        snapshot a deletion keeps so that its tombstone is seen by the same people."""
+        model = self.model
+        relation = model._meta.get_field(self.participant_relation)
+        result = {
+            pk: (sensitivity, set()) for pk, sensitivity in self.values_list("pk", "sensitivity")
+        }
+        rows = relation.related_model.objects.filter(
+            **{f"{relation.field.name}__in": list(result)}
+        ).values_list(relation.field.attname, "partner_id")
+        shares = model.shared_with.through.objects.filter(
+            **{f"{model._meta.model_name}__in": list(result)}
+        ).values_list(f"{model._meta.model_name}_id", "partner_id")
+        direct = self.filter(pk__in=list(result)).values_list("pk", *self.participant_fields)
+        for pk, partner in [*rows, *shares]:
+            result[pk][1].add(partner)
+        for pk, *partners in direct:
+            result[pk][1].update(p for p in partners if p)
+        return {pk: (sensitivity, sorted(ids)) for pk, (sensitivity, ids) in result.items()}
 
 
 class VisibleThroughQuerySet(models.QuerySet):

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from agreements.models import Agreement
 from cooperation.models import AuditedModel, Country, Partner, SensitiveRecord
-from cooperation.visibility import VisibleQuerySet, VisibleThroughQuerySet
+from cooperation.visibility import SensitiveRecordQuerySet, VisibleThroughQuerySet
 
 
 class Vocabulary(models.Model):
@@ -114,7 +114,7 @@ class OperationStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class JointOperationQuerySet(VisibleQuerySet):
+class JointOperationQuerySet(SensitiveRecordQuerySet):
     participant_relation = "participations"
 
     def led_by(self, partner):
