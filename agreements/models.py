@@ -11,6 +11,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from cooperation.constraints import FieldCheckConstraint
 from cooperation.models import AuditedModel, Partner, SensitiveRecord
 from cooperation.visibility import SensitiveRecordQuerySet, VisibleThroughQuerySet
 
@@ -166,14 +167,16 @@ class Agreement(SensitiveRecord):
             models.CheckConstraint(
                 name="agreement_scope_valid", condition=Q(scope__in=AgreementScope.values)
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="signed_on",
                 name="agreement_signed_after_adoption",
                 condition=Q(signed_on__isnull=True)
                 | Q(adopted_on__isnull=True)
                 | Q(signed_on__gte=F("adopted_on")),
                 violation_error_message="An agreement cannot be signed before it was adopted.",
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="entry_into_force_on",
                 name="agreement_in_force_after_signature",
                 condition=Q(entry_into_force_on__isnull=True)
                 | Q(signed_on__isnull=False, entry_into_force_on__gte=F("signed_on")),
@@ -181,20 +184,23 @@ class Agreement(SensitiveRecord):
                     "An agreement enters into force on or after its signature."
                 ),
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="expires_on",
                 name="agreement_expires_after_signature",
                 condition=Q(expires_on__isnull=True)
                 | Q(signed_on__isnull=False, expires_on__gt=F("signed_on")),
                 violation_error_message="An agreement expires after it was signed.",
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="expires_on",
                 name="agreement_expires_after_entry_into_force",
                 condition=Q(expires_on__isnull=True)
                 | Q(entry_into_force_on__isnull=True)
                 | Q(expires_on__gt=F("entry_into_force_on")),
                 violation_error_message="An agreement expires after it entered into force.",
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="suspended_on",
                 name="agreement_suspended_while_in_force",
                 condition=Q(suspended_on__isnull=True)
                 | Q(entry_into_force_on__isnull=False, suspended_on__gte=F("entry_into_force_on")),
@@ -202,7 +208,8 @@ class Agreement(SensitiveRecord):
                     "Only an agreement in force can be suspended, on or after its entry into force."
                 ),
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="terminated_on",
                 name="agreement_terminated_after_signature",
                 condition=Q(terminated_on__isnull=True)
                 | Q(signed_on__isnull=False, terminated_on__gte=F("signed_on")),
@@ -210,12 +217,14 @@ class Agreement(SensitiveRecord):
                     "Only a signed agreement can be terminated, on or after its signature."
                 ),
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="amends",
                 name="agreement_does_not_amend_itself",
                 condition=Q(amends__isnull=True) | ~Q(amends=F("pk")),
                 violation_error_message="An agreement cannot amend itself.",
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="supersedes",
                 name="agreement_does_not_supersede_itself",
                 condition=Q(supersedes__isnull=True) | ~Q(supersedes=F("pk")),
                 violation_error_message="An agreement cannot supersede itself.",
@@ -319,33 +328,38 @@ class AgreementParty(AuditedModel):
             models.CheckConstraint(
                 name="agreement_party_role_valid", condition=Q(role__in=PartyRole.values)
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="consent_on",
                 name="agreement_party_consent_has_type_and_date",
                 condition=Q(consent_type="", consent_on__isnull=True)
                 | (~Q(consent_type="") & Q(consent_on__isnull=False)),
                 violation_error_message="Consent to be bound needs both its kind and its date.",
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="consent_type",
                 name="agreement_party_consent_only_for_parties",
                 condition=Q(consent_type="") | Q(role__in=["party", "signatory"]),
                 violation_error_message=(
                     "Only parties and signatories consent to be bound by an agreement."
                 ),
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="consent_on",
                 name="agreement_party_consent_after_signature",
                 condition=Q(consent_on__isnull=True)
                 | Q(signed_on__isnull=True)
                 | Q(consent_on__gte=F("signed_on")),
                 violation_error_message="Consent to be bound comes on or after signature.",
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="consent_on",
                 name="agreement_party_definitive_signature_same_day",
                 condition=~Q(consent_type="definitive_signature")
                 | Q(signed_on__isnull=False, consent_on=F("signed_on")),
                 violation_error_message=("A definitive signature binds on the day of signature."),
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="entry_into_force_on",
                 name="agreement_party_in_force_after_consent",
                 condition=Q(entry_into_force_on__isnull=True)
                 | Q(consent_on__isnull=False, entry_into_force_on__gte=F("consent_on")),
@@ -353,7 +367,8 @@ class AgreementParty(AuditedModel):
                     "An agreement enters into force for a party on or after its consent."
                 ),
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="withdrew_on",
                 name="agreement_party_withdrawal_after_joining",
                 condition=Q(withdrew_on__isnull=True)
                 | (

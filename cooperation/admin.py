@@ -1,10 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.html import format_html
 
 from cooperation.models import (
     Affiliation,
     Agency,
+    ApiToken,
     Country,
+    Deletion,
     Government,
     Membership,
     Organization,
@@ -122,3 +125,91 @@ class AffiliationAdmin(admin.ModelAdmin):
     list_select_related = ("user", "partner")
     search_fields = ("user__username", "partner__name")
     autocomplete_fields = ("user", "partner")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens show their prefix, never their key or its digest.
+
+    A key exists in clear only in the response that issues it: adding a token or
+    regenerating its key shows the key once, in a message.
+    """
+
+    list_display = (
+        "prefix",
+        "user",
+        "name",
+        "read_only",
+        "expires_at",
+        "created_at",
+        "last_used_at",
+    )
+    list_filter = ("read_only",)
+    list_select_related = ("user",)
+    search_fields = ("user__username", "name", "prefix")
+    autocomplete_fields = ("user",)
+    fields = ("user", "name", "read_only", "expires_at", "prefix", "created_at", "last_used_at")
+    actions = ("regenerate_keys",)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:  # the add form asks only what a new token needs
+            return ("user", "name", "read_only", "expires_at")
+        return self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        # A token's user is fixed: handing a live key to someone else is a new token.
+        return ("user", "prefix", "created_at", "last_used_at")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.new_key = obj.set_new_key()
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self.show_key_once(request, obj, obj.new_key)
+        return super().response_add(request, obj, post_url_continue)
+
+    @admin.action(permissions=["change"], description="Regenerate the key of the selected tokens")
+    def regenerate_keys(self, request, queryset):
+        for token in queryset.select_related("user"):
+            key = token.set_new_key()
+            token.save(update_fields=["prefix", "key_hash"])
+            self.log_change(request, token, "Regenerated the key.")
+            self.show_key_once(request, token, key)
+
+    @staticmethod
+    def show_key_once(request, token, key: str) -> None:
+        messages.success(
+            request,
+            format_html(
+                "The key of token “{}” for {} is <code>{}</code> — copy it now, it will not "
+                "be shown again.",
+                token.name or token.prefix,
+                token.user,
+                key,
+            ),
+        )
+
+
+@admin.register(Deletion)
+class DeletionAdmin(admin.ModelAdmin):
+    """Tombstones are written by deletes and read by mirrors: the admin only looks."""
+
+    list_display = ("resource", "object_id", "object_uuid", "sensitivity", "deleted_at")
+    list_filter = ("resource", "sensitivity")
+    date_hierarchy = "deleted_at"
+
+    def get_queryset(self, request):
+        # A tombstone tells that a record existed: it is seen by those who could see it.
+        return super().get_queryset(request).visible_to(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from cooperation.constraints import FieldCheckConstraint
 from cooperation.visibility import Sensitivity, VisibleQuerySet
 
 
@@ -318,7 +319,8 @@ class Membership(models.Model):
                 name="membership_unique",
                 violation_error_message="This government is already a member.",
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="left_on",
                 name="membership_dates_in_order",
                 condition=Q(left_on__isnull=True)
                 | Q(joined_on__isnull=True)

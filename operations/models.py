@@ -12,6 +12,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from agreements.models import Agreement
+from cooperation.constraints import FieldCheckConstraint
 from cooperation.models import AuditedModel, Country, Partner, SensitiveRecord
 from cooperation.visibility import SensitiveRecordQuerySet, VisibleThroughQuerySet
 
@@ -168,12 +169,14 @@ class JointOperation(SensitiveRecord):
             models.CheckConstraint(
                 name="operation_status_valid", condition=Q(status__in=OperationStatus.values)
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="ended_on",
                 name="operation_ends_after_start",
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
                 violation_error_message="An operation cannot end before it started.",
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="ended_on",
                 name="operation_completed_has_end",
                 condition=~Q(status="completed") | Q(ended_on__isnull=False),
                 violation_error_message="A completed operation needs an end date.",
@@ -355,18 +358,21 @@ class Seizure(AuditedModel):
             models.Index(fields=["substance", "seized_on"]),
         ]
         constraints = [
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="quantity",
                 name="seizure_quantity_positive",
                 condition=Q(quantity__gt=0),
                 violation_error_message="A seized quantity must be greater than zero.",
             ),
             models.CheckConstraint(name="seizure_unit_valid", condition=Q(unit__in=Unit.values)),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="mass_per_unit_kg",
                 name="seizure_mass_per_unit_positive",
                 condition=Q(mass_per_unit_kg__isnull=True) | Q(mass_per_unit_kg__gt=0),
                 violation_error_message="A mass per unit must be greater than zero.",
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="mass_per_unit_kg",
                 name="seizure_mass_per_unit_only_for_counts",
                 condition=Q(mass_per_unit_kg__isnull=True) | Q(unit__in=COUNTED_UNITS),
                 violation_error_message=(
@@ -455,7 +461,8 @@ class CommunityImpactReport(AuditedModel):
     class Meta:
         ordering = ["-occurred_on", "id"]
         constraints = [
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="reported_on",
                 name="impact_reported_after_occurrence",
                 condition=Q(reported_on__gte=F("occurred_on")),
                 violation_error_message="A report cannot precede what it reports.",
@@ -514,7 +521,8 @@ class JournalEntry(AuditedModel):
             models.CheckConstraint(
                 name="journal_kind_valid", condition=Q(kind__in=JournalKind.values)
             ),
-            models.CheckConstraint(
+            FieldCheckConstraint(
+                field="body",
                 name="journal_body_not_blank",
                 condition=~Q(body="") & ~Q(title=""),
                 violation_error_message="A journal entry needs a title and a text.",

@@ -18,6 +18,21 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache(settings):
+    """Throttle counters live in the cache: each test starts with none, and rates no test
+    reaches unless it sets its own (the throttling tests do)."""
+    from django.core.cache import cache
+
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"token": "100000/min", "anon": "100000/min"},
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @dataclass
 class Cast:
     colombia: Partner

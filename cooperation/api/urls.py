@@ -1,0 +1,47 @@
+"""``/api/v1/``: every resource on one router, the OpenAPI schema and its documentation."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from agreements.api.views import AgreementPartyResource, AgreementResource
+from cooperation.api.resources import (
+    VOCABULARIES,
+    CountryResource,
+    DeletionResource,
+    PartnerResource,
+    RegionResource,
+    vocabulary_resource,
+)
+from operations.api.views import (
+    ImpactReportResource,
+    JournalEntryResource,
+    LegalBasisResource,
+    OperationResource,
+    ParticipationResource,
+    SeizureResource,
+)
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("regions", RegionResource, basename="region")
+router.register("countries", CountryResource, basename="country")
+router.register("partners", PartnerResource, basename="partner")
+router.register("agreements", AgreementResource, basename="agreement")
+router.register("agreement-parties", AgreementPartyResource, basename="agreementparty")
+router.register("operations", OperationResource, basename="operation")
+router.register("participations", ParticipationResource, basename="participation")
+router.register("seizures", SeizureResource, basename="seizure")
+router.register("legal-bases", LegalBasisResource, basename="legalbasis")
+router.register("impact-reports", ImpactReportResource, basename="impactreport")
+router.register("journal-entries", JournalEntryResource, basename="journalentry")
+router.register("deleted", DeletionResource, basename="deletion")
+for prefix, (model, extra) in VOCABULARIES.items():
+    router.register(prefix, vocabulary_resource(model, prefix, extra), basename=prefix)
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
+]

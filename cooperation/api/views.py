@@ -1,0 +1,147 @@
+"""The building blocks every API resource is made of: visibility-filtered querysets, paging,
+response shaping, streamed export, ETags with If-Match, and the error format."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+
+from django.db import transaction
+from django.http import StreamingHttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import viewsets
+from rest_framework.renderers import BrowsableAPIRenderer
+from rest_framework.response import Response
+
+from cooperation.api.errors import PreconditionFailed
+from cooperation.api.pagination import PortalPagination
+from cooperation.api.renderers import (
+    EXPORT_RENDERERS,
+    CSVRenderer,
+    JSONRenderer,
+    NDJSONRenderer,
+    csv_line,
+    dumps,
+)
+
+EXPORT_CHUNK = 1000
+
+
+class ResourceMixin:
+    """Shared by read-only and writable resources.
+
+    A view declares ``serializer_class``, ``filterset_class`` and :meth:`base_queryset` (the
+    rows with their related data loaded); :meth:`get_queryset` applies ``visible_to`` when the
+    model has it, so no resource can forget it.
+    """
+
+    pagination_class = PortalPagination
+    filter_backends = [DjangoFilterBackend]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, NDJSONRenderer]
+
+    def base_queryset(self):
+        return self.serializer_class.Meta.model.objects.all()
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "user": self.request.user}
+
+    def get_queryset(self):
+        queryset = self.base_queryset()
+        if hasattr(queryset, "visible_to"):
+            queryset = queryset.visible_to(self.request.user)
+        return queryset
+
+    # -- versions ----------------------------------------------------------------------------
+    def etag(self, instance) -> str:
+        """The version of a row: a digest of its full representation."""
+        data = self.get_serializer(
+            instance, context={**self.get_serializer_context(), "unshaped": True}
+        ).data
+        return '"' + hashlib.sha256(dumps(data, sort_keys=True)).hexdigest()[:32] + '"'
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        response = Response(self.get_serializer(instance).data)
+        response["ETag"] = self.etag(instance)
+        return response
+
+    # -- export ------------------------------------------------------------------------------
+    def exporting(self) -> bool:
+        return isinstance(getattr(self.request, "accepted_renderer", None), EXPORT_RENDERERS)
+
+    def list(self, request, *args, **kwargs):
+        if self.exporting() and self.action == "list":
+            return self.export(self.filter_queryset(self.get_queryset()))
+        return super().list(request, *args, **kwargs)
+
+    def export(self, queryset):
+        """Stream every row of ``queryset`` in the requested format, a chunk at a time, so
+        that a million rows never sit in memory at once."""
+        renderer = self.request.accepted_renderer
+        columns = list(self.get_serializer().fields)
+
+        def rows():
+            chunk = []
+            for obj in queryset.iterator(chunk_size=EXPORT_CHUNK):
+                chunk.append(obj)
+                if len(chunk) == EXPORT_CHUNK:
+                    yield from self.get_serializer(chunk, many=True).data
+                    chunk = []
+            if chunk:
+                yield from self.get_serializer(chunk, many=True).data
+
+        if isinstance(renderer, CSVRenderer):
+            content = itertools.chain(
+                [csv_line(columns)], (csv_line(row[c] for c in columns) for row in rows())
+            )
+        else:
+            content = (dumps(row) + b"\n" for row in rows())
+        response = StreamingHttpResponse(content, content_type=renderer.media_type)
+        name = self.basename or "export"
+        response["Content-Disposition"] = f'attachment; filename="{name}.{renderer.format}"'
+        return response
+
+    def handle_exception(self, exc):
+        # Errors are always JSON, whatever format the request asked for.
+        if isinstance(getattr(self.request, "accepted_renderer", None), EXPORT_RENDERERS):
+            self.request.accepted_renderer = JSONRenderer()
+            self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
+
+class ReadOnlyResource(ResourceMixin, viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+class RecordResource(ResourceMixin, viewsets.ModelViewSet):
+    """A writable resource with optimistic concurrency: every response about one row carries
+    an ``ETag``; a write whose ``If-Match`` names another version gets 412 and changes
+    nothing."""
+
+    def create(self, request, *args, **kwargs):
+        with transaction.atomic():
+            response = super().create(request, *args, **kwargs)
+        return response
+
+    def update(self, request, *args, **kwargs):
+        with transaction.atomic():
+            self.check_if_match(request)
+            response = super().update(request, *args, **kwargs)
+            response["ETag"] = self.etag(self.get_object())
+        return response
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            self.check_if_match(request)
+            return super().destroy(request, *args, **kwargs)
+
+    def check_if_match(self, request) -> None:
+        """Lock the row, then compare its current ETag with ``If-Match`` (when sent)."""
+        expected = request.headers.get("If-Match")
+        model = self.serializer_class.Meta.model
+        model.objects.select_for_update().filter(pk=self.kwargs[self.lookup_field]).exists()
+        instance = self.get_object()  # 404 for what the user may not see
+        if expected and expected.strip() != "*":
+            candidates = {tag.strip().removeprefix("W/") for tag in expected.split(",")}
+            if self.etag(instance) not in candidates:
+                raise PreconditionFailed()

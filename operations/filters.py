@@ -1,0 +1,317 @@
+"""Query parameters of the lists of joint operations and the rows that hang off them
+(HTML pages and API alike).
+
+The building blocks and their conventions (multiple values, EXISTS across to-many relations,
+errors for unknown codes) are described in :mod:`cooperation.filters`.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Exists, OuterRef
+
+from agreements.models import Agreement
+from cooperation.filters import (
+    UPDATED_SINCE_HELP,
+    ChoicesFilter,
+    CodesFilter,
+    CountryFilter,
+    IdsFilter,
+    InstantFilter,
+    IsoDateFilter,
+    ParticipantFilterSet,
+    RegionFilter,
+    StableOrderingFilter,
+    TextSearchFilter,
+    countries_in_regions,
+    visible_records,
+    with_any,
+)
+from cooperation.visibility import Sensitivity
+from operations.models import (
+    CommunityImpactReport,
+    JointOperation,
+    JournalEntry,
+    LegalBasis,
+    OperationKind,
+    OperationStatus,
+    Participation,
+    Seizure,
+    Substance,
+    SubstanceGroup,
+    Technology,
+    Unit,
+)
+
+OPERATION_HELP = "Ids of joint operations."
+
+
+class JointOperationFilterSet(ParticipantFilterSet):
+    participant_relation = "participations"
+
+    q = TextSearchFilter(
+        fields=("name", "summary"), label="Search", help_text="Words in the name or summary."
+    )
+    kind = CodesFilter(
+        queryset=OperationKind.objects.all(),
+        label="Kind",
+        help_text="Codes of operation kinds, e.g. maritime_interdiction.",
+    )
+    status = ChoicesFilter(choices=OperationStatus.choices, label="Status")
+    country = CountryFilter(
+        method="filter_country",
+        label="Country",
+        help_text="ISO alpha-3 codes of countries where the operation took place.",
+    )
+    region = RegionFilter(
+        method="filter_region",
+        label="Region",
+        help_text="M49 codes: keeps operations that took place in a country of that region, "
+        "sub-region or intermediate region.",
+    )
+    partner = IdsFilter(
+        method="filter_participant_row",
+        label="Partner",
+        help_text="Ids of partners taking part in any role (see partner_role).",
+    )
+    partner_role = ChoicesFilter(
+        choices=Participation.Role.choices,
+        method="filter_participant_row",
+        label="Partner role",
+        help_text="Roles in the operation; with partner, that partner in that role.",
+    )
+    agreement = IdsFilter(
+        method="filter_agreement",
+        label="Agreement",
+        help_text="Ids of agreements the operation relies on (its legal basis).",
+    )
+    substance = CodesFilter(
+        queryset=Substance.objects.all(),
+        method="filter_substance",
+        label="Substance seized",
+        help_text="Codes of substances: keeps operations with a seizure of one of them.",
+    )
+    substance_group = CodesFilter(
+        queryset=SubstanceGroup.objects.all(),
+        method="filter_substance_group",
+        label="Substance group seized",
+        help_text="Codes of UNODC drug groups: keeps operations with a seizure in one of them.",
+    )
+    technology = CodesFilter(
+        queryset=Technology.objects.all(),
+        method="filter_technology",
+        label="Technology",
+        help_text="Codes of technologies used, e.g. uav.",
+    )
+    sensitivity = ChoicesFilter(choices=Sensitivity.choices, label="Sensitivity")
+    started_after = IsoDateFilter(
+        field_name="started_on", lookup_expr="gte", label="Started on or after"
+    )
+    started_before = IsoDateFilter(
+        field_name="started_on", lookup_expr="lte", label="Started on or before"
+    )
+    ended_after = IsoDateFilter(field_name="ended_on", lookup_expr="gte", label="Ended on or after")
+    ended_before = IsoDateFilter(
+        field_name="ended_on", lookup_expr="lte", label="Ended on or before"
+    )
+    updated_since = InstantFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        label="Updated since",
+        help_text=UPDATED_SINCE_HELP,
+    )
+    ordering = StableOrderingFilter(
+        fields=("started_on", "ended_on", "name", "arrests", "updated_at", "id"),
+        label="Sort by",
+        help_text="started_on, ended_on, name, arrests, updated_at or id; "
+        "a leading - sorts descending.",
+    )
+
+    class Meta:
+        model = JointOperation
+        fields: list[str] = []
+
+    def filter_country(self, queryset, name, value):
+        return with_any(queryset, "countries", pk__in=value)
+
+    def filter_region(self, queryset, name, value):
+        return with_any(queryset, "countries", pk__in=countries_in_regions(value))
+
+    def filter_agreement(self, queryset, name, value):
+        # Only agreements the requester sees: a legal basis on a hidden agreement is hidden
+        # too (LegalBasis.objects.visible_to), and filtering must not reveal it.
+        visible = visible_records(Agreement, self.request).filter(pk__in=value).values("pk")
+        return with_any(queryset, "legal_bases", agreement__in=visible)
+
+    def filter_substance(self, queryset, name, value):
+        return with_any(queryset, "seizures", substance__in=value)
+
+    def filter_substance_group(self, queryset, name, value):
+        return with_any(queryset, "seizures", substance__group__in=value)
+
+    def filter_technology(self, queryset, name, value):
+        return with_any(queryset, "technologies", pk__in=value)
+
+
+class SeizureFilterSet(django_filters.FilterSet):
+    operation = IdsFilter(label="Operation", help_text=OPERATION_HELP)
+    substance = CodesFilter(
+        queryset=Substance.objects.all(), label="Substance", help_text="Codes, e.g. cocaine."
+    )
+    substance_group = CodesFilter(
+        queryset=SubstanceGroup.objects.all(),
+        field_name="substance__group",
+        label="Substance group",
+        help_text="Codes of UNODC drug groups, e.g. cocaine_type.",
+    )
+    unit = ChoicesFilter(choices=Unit.choices, label="Unit")
+    country = CountryFilter(
+        label="Country", help_text="ISO alpha-3 codes of the country of seizure."
+    )
+    region = RegionFilter(
+        field_name="country",
+        label="Region",
+        help_text="M49 codes: seized in a country of that region, sub-region or intermediate "
+        "region.",
+    )
+    origin_country = CountryFilter(label="Origin country")
+    destination_country = CountryFilter(label="Destination country")
+    transit_country = CountryFilter(
+        method="filter_transit_country",
+        label="Transit country",
+        help_text="ISO alpha-3 codes of any country the consignment went through.",
+    )
+    transport_mode = ChoicesFilter(choices=Seizure.TransportMode.choices, label="Transport mode")
+    forensic_status = ChoicesFilter(choices=Seizure.Forensic.choices, label="Forensic confirmation")
+    partner = IdsFilter(
+        method="filter_partner",
+        label="Partner",
+        help_text="Ids of partners taking part in the seizure's operation.",
+    )
+    seized_after = IsoDateFilter(
+        field_name="seized_on", lookup_expr="gte", label="Seized on or after"
+    )
+    seized_before = IsoDateFilter(
+        field_name="seized_on", lookup_expr="lte", label="Seized on or before"
+    )
+    updated_since = InstantFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        label="Updated since",
+        help_text=UPDATED_SINCE_HELP,
+    )
+    ordering = StableOrderingFilter(
+        fields=("seized_on", "quantity", "kg_equivalent", "id"),
+        label="Sort by",
+        help_text="seized_on, quantity, kg_equivalent or id; a leading - sorts descending.",
+    )
+
+    class Meta:
+        model = Seizure
+        fields: list[str] = []
+
+    def filter_transit_country(self, queryset, name, value):
+        return with_any(queryset, "transit_countries", pk__in=value)
+
+    def filter_partner(self, queryset, name, value):
+        takes_part = Participation.objects.filter(
+            operation=OuterRef("operation"), partner__in=value
+        )
+        return queryset.filter(Exists(takes_part))
+
+
+class ImpactReportFilterSet(django_filters.FilterSet):
+    operation = IdsFilter(label="Operation", help_text=OPERATION_HELP)
+    kind = ChoicesFilter(choices=CommunityImpactReport.Kind.choices, label="Kind")
+    severity = ChoicesFilter(choices=CommunityImpactReport.Severity.choices, label="Severity")
+    follow_up_status = ChoicesFilter(
+        choices=CommunityImpactReport.FollowUp.choices, label="Follow-up status"
+    )
+    country = CountryFilter(label="Country", help_text="ISO alpha-3 codes of where it happened.")
+    region = RegionFilter(
+        field_name="country",
+        label="Region",
+        help_text="M49 codes: happened in a country of that region, sub-region or intermediate "
+        "region.",
+    )
+    occurred_after = IsoDateFilter(
+        field_name="occurred_on", lookup_expr="gte", label="Occurred on or after"
+    )
+    occurred_before = IsoDateFilter(
+        field_name="occurred_on", lookup_expr="lte", label="Occurred on or before"
+    )
+    updated_since = InstantFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        label="Updated since",
+        help_text=UPDATED_SINCE_HELP,
+    )
+    ordering = StableOrderingFilter(
+        fields=("occurred_on", "reported_on", "updated_at", "id"),
+        label="Sort by",
+        help_text="occurred_on, reported_on, updated_at or id; a leading - sorts descending.",
+    )
+
+    class Meta:
+        model = CommunityImpactReport
+        fields: list[str] = []
+
+
+class JournalEntryFilterSet(django_filters.FilterSet):
+    operation = IdsFilter(label="Operation", help_text=OPERATION_HELP)
+    kind = ChoicesFilter(choices=JournalEntry.Kind.choices, label="Kind")
+    author_partner = IdsFilter(
+        label="Written for", help_text="Ids of the partners the authors wrote for."
+    )
+    occurred_after = InstantFilter(
+        field_name="occurred_at",
+        lookup_expr="gte",
+        label="Occurred at or after",
+        help_text="ISO 8601 moment; a bare date means the start of that day (UTC).",
+    )
+    occurred_before = InstantFilter(
+        field_name="occurred_at",
+        lookup_expr="lte",
+        end_of_day=True,
+        label="Occurred at or before",
+        help_text="ISO 8601 moment; a bare date keeps the whole of that day (UTC).",
+    )
+    q = TextSearchFilter(
+        fields=("title", "body"), label="Search", help_text="Words in the title or text."
+    )
+    updated_since = InstantFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        label="Updated since",
+        help_text=UPDATED_SINCE_HELP,
+    )
+    ordering = StableOrderingFilter(
+        fields=("occurred_at", "updated_at", "id"),
+        label="Sort by",
+        help_text="occurred_at, updated_at or id; a leading - sorts descending.",
+    )
+
+    class Meta:
+        model = JournalEntry
+        fields: list[str] = []
+
+
+class ParticipationFilterSet(django_filters.FilterSet):
+    operation = IdsFilter(label="Operation", help_text=OPERATION_HELP)
+    partner = IdsFilter(label="Partner", help_text="Ids of partners.")
+    role = ChoicesFilter(choices=Participation.Role.choices, label="Role")
+
+    class Meta:
+        model = Participation
+        fields: list[str] = []
+
+
+class LegalBasisFilterSet(django_filters.FilterSet):
+    # Plain foreign keys: a legal basis is visible only with its agreement, so these narrow
+    # rows already cleared for the requester.
+    operation = IdsFilter(label="Operation", help_text=OPERATION_HELP)
+    agreement = IdsFilter(label="Agreement", help_text="Ids of agreements.")
+
+    class Meta:
+        model = LegalBasis
+        fields: list[str] = []
