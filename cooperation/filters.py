@@ -28,6 +28,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 
 from cooperation.models import Country, Membership, Partner, Region
 
@@ -243,6 +244,9 @@ class YesNoField(forms.Field):
 # Filters: how a parameter narrows the rows
 
 
+@extend_schema_field(
+    {"type": "string", "description": "One value, or several separated by commas."}
+)
 class AnyOfFilter(django_filters.Filter):
     """Keeps rows whose ``field_name`` is any of the values given."""
 
@@ -254,6 +258,9 @@ class AnyOfFilter(django_filters.Filter):
         return self.get_method(qs)(**{f"{self.field_name}__in": value})
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": r"^\d+(,\d+)*$", "description": "Ids, comma-separated."}
+)
 class IdsFilter(AnyOfFilter):
     """Record ids (a foreign key); unknown ids match nothing."""
 

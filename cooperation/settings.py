@@ -141,6 +141,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "cooperation.api.errors.handle",
     "COERCE_DECIMAL_TO_STRING": False,
     "URL_FORMAT_OVERRIDE": "format",
+    # Path parameters keep the name "pk": country and vocabulary keys are codes, not ids.
+    "SCHEMA_COERCE_PATH_PK": False,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -157,6 +159,18 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cooperation.api.schema.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "PartyRoleEnum": "agreements.models.PartyRole",
+        "ParticipationRoleEnum": "operations.models.ParticipationRole",
+        "ImpactKindEnum": "operations.models.ImpactKind",
+        "JournalKindEnum": "operations.models.JournalKind",
+        "AgreementKindEnum": "agreements.models.AgreementKind",
+        "PartnerKindEnum": "cooperation.models.PartnerKind",
+    },
 }
 
 # Celery: Redis broker from the environment; without one, tasks run eagerly in-process.

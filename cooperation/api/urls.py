@@ -13,6 +13,7 @@ from cooperation.api.resources import (
     RegionResource,
     vocabulary_resource,
 )
+from operations.api.stats import OperationStats, SeizureStats
 from operations.api.views import (
     ImpactReportResource,
     JournalEntryResource,
@@ -41,6 +42,8 @@ for prefix, (model, extra) in VOCABULARIES.items():
     router.register(prefix, vocabulary_resource(model, prefix, extra), basename=prefix)
 
 urlpatterns = [
+    path("stats/seizures/", SeizureStats.as_view(), name="stats-seizures"),
+    path("stats/operations/", OperationStats.as_view(), name="stats-operations"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),

@@ -35,6 +35,7 @@ class ResourceMixin:
     model has it, so no resource can forget it.
     """
 
+    lookup_field = "pk"
     pagination_class = PortalPagination
     filter_backends = [DjangoFilterBackend]
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, NDJSONRenderer]

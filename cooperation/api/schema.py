@@ -1,0 +1,81 @@
+"""OpenAPI additions: the one error format, documented on every operation that can fail."""
+
+from __future__ import annotations
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "The body of every 4xx response.",
+    "properties": {
+        "status": {"type": "integer", "description": "The HTTP status, repeated."},
+        "error": {
+            "type": "string",
+            "description": "A stable code: invalid, not_found, not_authenticated, "
+            "authentication_failed, permission_denied, precondition_failed, throttled, …",
+        },
+        "detail": {"type": "string", "description": "What went wrong, for people."},
+        "errors": {
+            "type": "object",
+            "additionalProperties": True,
+            "description": "Field errors (400 only): field name to messages; nested rows "
+            "are reported at their position in the list.",
+        },
+    },
+    "required": ["status", "error", "detail"],
+}
+
+DESCRIPTIONS = {
+    "400": "Invalid input: a filter value or the body; `errors` names the fields.",
+    "401": "No valid credentials (unknown or expired token).",
+    "403": "Not allowed: the user lacks the role, or the token is read-only.",
+    "404": "No such row, or none this user may see.",
+    "412": "`If-Match` names another version of the row than the current one.",
+    "429": "Too many requests for this token or client; see `Retry-After`.",
+}
+
+
+SHAPING_PARAMETERS = [
+    {
+        "name": "fields",
+        "in": "query",
+        "schema": {"type": "string"},
+        "description": "Only these top-level fields, comma-separated (e.g. `id,name,status`).",
+    },
+    {
+        "name": "omit",
+        "in": "query",
+        "schema": {"type": "string"},
+        "description": "Leave out these top-level fields, comma-separated.",
+    },
+    {
+        "name": "brief",
+        "in": "query",
+        "schema": {"type": "boolean"},
+        "description": "Only `id`, `url` and `display`.",
+    },
+]
+FORMAT_PARAMETER = {
+    "name": "format",
+    "in": "query",
+    "schema": {"type": "string", "enum": ["json", "csv", "ndjson"]},
+    "description": "`csv` or `ndjson` stream every matching row (no paging) as a download.",
+}
+
+
+def add_error_responses(result, generator, request, public):
+    """A drf-spectacular postprocessing hook: every operation lists the errors it can give,
+    all in the ``Error`` format."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            codes = ["400", "401", "403", "429"]
+            if "{" in path:
+                codes.append("404")
+            if method in ("put", "patch", "delete"):
+                codes.append("412")
+            responses = operation.setdefault("responses", {})
+            for code in codes:
+                responses.setdefault(
+                    code, {"description": DESCRIPTIONS[code], "content": reference}
+                )
+    return result
