@@ -128,7 +128,14 @@ class NestedWritableSerializer(ShapedSerializer):
                 getattr(row, name).set(value)
             errors.append({})
         if failed:
-            raise serializers.ValidationError({relation: errors})
+            raise serializers.ValidationError({self.field_name_of(relation): errors})
+
+    def field_name_of(self, relation: str) -> str:
+        """The API name of a nested relation (``participants`` for ``participations``)."""
+        for name, field in self.fields.items():
+            if field.source == relation:
+                return name
+        return relation
 
 
 def constraint_message(error: IntegrityError) -> str:

@@ -63,7 +63,7 @@ FORMAT_PARAMETER = {
 
 def add_error_responses(result, generator, request, public):
     """A drf-spectacular postprocessing hook: every operation lists the errors it can give,
-    all in the ``Error`` format."""
+    all in the ``Error`` format, and every read documents the shaping parameters."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     for path, operations in result.get("paths", {}).items():
@@ -78,4 +78,11 @@ def add_error_responses(result, generator, request, public):
                 responses.setdefault(
                     code, {"description": DESCRIPTIONS[code], "content": reference}
                 )
+            if method == "get" and "/stats/" not in path:
+                parameters = operation.setdefault("parameters", [])
+                known = {parameter["name"] for parameter in parameters}
+                parameters.extend(p for p in SHAPING_PARAMETERS if p["name"] not in known)
+                for parameter in parameters:
+                    if parameter["name"] == "format" and "{" not in path:
+                        parameter.update(FORMAT_PARAMETER)
     return result

@@ -6,10 +6,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
@@ -120,15 +121,42 @@ class RecordResource(ResourceMixin, viewsets.ModelViewSet):
     nothing."""
 
     def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         with transaction.atomic():
-            response = super().create(request, *args, **kwargs)
-        return response
+            instance = self.saved_and_visible(serializer)
+        return self.written(instance, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         with transaction.atomic():
-            self.check_if_match(request)
-            response = super().update(request, *args, **kwargs)
-            response["ETag"] = self.etag(self.get_object())
+            instance = self.check_if_match(request)
+            serializer = self.get_serializer(
+                instance, data=request.data, partial=kwargs.pop("partial", False)
+            )
+            serializer.is_valid(raise_exception=True)
+            instance = self.saved_and_visible(serializer)
+        return self.written(instance, status.HTTP_200_OK)
+
+    def saved_and_visible(self, serializer):
+        """Save, then re-read the row as its author will see it. A write that would hide the
+        row from its own author (restricted, and their partner neither takes part nor is
+        shared with) is refused, inside the transaction, so nothing stays written."""
+        instance = serializer.save()
+        try:
+            return self.get_queryset().get(pk=instance.pk)
+        except ObjectDoesNotExist:
+            raise serializers.ValidationError(
+                {
+                    "sensitivity": [
+                        "You could not see this record after saving it: make a partner you "
+                        "act for take part, share it with one, or lower its sensitivity."
+                    ]
+                }
+            ) from None
+
+    def written(self, instance, code: int) -> Response:
+        response = Response(self.get_serializer(instance).data, status=code)
+        response["ETag"] = self.etag(instance)
         return response
 
     def destroy(self, request, *args, **kwargs):
@@ -136,8 +164,9 @@ class RecordResource(ResourceMixin, viewsets.ModelViewSet):
             self.check_if_match(request)
             return super().destroy(request, *args, **kwargs)
 
-    def check_if_match(self, request) -> None:
-        """Lock the row, then compare its current ETag with ``If-Match`` (when sent)."""
+    def check_if_match(self, request):
+        """Lock the row, then compare its current ETag with ``If-Match`` (when sent); return
+        the row as the user sees it."""
         expected = request.headers.get("If-Match")
         model = self.serializer_class.Meta.model
         model.objects.select_for_update().filter(pk=self.kwargs[self.lookup_field]).exists()
@@ -146,3 +175,4 @@ class RecordResource(ResourceMixin, viewsets.ModelViewSet):
             candidates = {tag.strip().removeprefix("W/") for tag in expected.split(",")}
             if self.etag(instance) not in candidates:
                 raise PreconditionFailed()
+        return instance
