@@ -9,7 +9,6 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -517,8 +516,8 @@ class ApiToken(models.Model):
 
 
 class DeletionQuerySet(VisibleQuerySet):
-    def entitled(self, partners) -> Q:
-        return Q(partner_ids__overlap=ArraySubquery(partners))
+    def entitled(self, partners: list[int]) -> Q:
+        return Q(partner_ids__overlap=partners)
 
 
 class Deletion(models.Model):

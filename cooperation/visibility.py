@@ -31,12 +31,15 @@ def is_administrator(user) -> bool:
     return user.is_superuser or user.groups.filter(name=ADMINISTRATOR_GROUP).exists()
 
 
-def represented_partner_ids(user) -> models.QuerySet:
+def represented_partner_ids(user) -> list[int]:
     """Ids of the partners a user acts for: their affiliations, and the agencies of an
-    affiliated government (a government acts through its agencies)."""
+    affiliated government (a government acts through its agencies).
+
+    A short list, read once per query built: the database then checks a restricted row's
+    partners against constants instead of re-deriving the user's partners for every row."""
     from cooperation.models import Partner
 
-    return Partner.objects.represented_by(user).values("pk")
+    return list(Partner.objects.represented_by(user).values_list("pk", flat=True))
 
 
 class VisibleQuerySet(models.QuerySet):
@@ -46,8 +49,8 @@ class VisibleQuerySet(models.QuerySet):
     that matters, and for whom, is decided here.
     """
 
-    def entitled(self, partners) -> Q:
-        """Rows a user acting for ``partners`` (a queryset of partner ids) takes part in."""
+    def entitled(self, partners: list[int]) -> Q:
+        """Rows a user acting for ``partners`` (partner ids) takes part in."""
         raise NotImplementedError
 
     def visible_to(self, user):
