@@ -319,6 +319,7 @@ class AgreementParty(AuditedModel):
     class Meta:
         ordering = ["agreement", "role", "partner__name"]
         verbose_name_plural = "agreement parties"
+        indexes = [models.Index(fields=["partner", "agreement"], name="agreement_party_by_partner")]
         constraints = [
             models.UniqueConstraint(
                 fields=["agreement", "partner"],

@@ -30,7 +30,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 
-from cooperation.models import Country, Membership, Partner, Region
+from cooperation.models import Country, Deletion, Membership, Partner, Region
 
 # PostgreSQL ``bigint``: a larger id would fail in the database instead of in the form.
 LARGEST_ID = 2**63 - 1
@@ -219,7 +219,11 @@ class InstantField(forms.Field):
                 )
         if timezone.is_naive(moment):
             moment = moment.replace(tzinfo=datetime.UTC)
-        return moment
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59, which Python accepts.
+        try:
+            return moment.astimezone(datetime.UTC)
+        except OverflowError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 class YesNoField(forms.Field):
@@ -487,3 +491,19 @@ class PartnerFilterSet(django_filters.FilterSet):
             .exclude(left_on__lte=today)
         )
         return queryset.filter(Exists(memberships))
+
+
+class DeletionFilterSet(django_filters.FilterSet):
+    resource = django_filters.CharFilter(
+        label="Resource", help_text="The API resource of the deleted rows, e.g. operations."
+    )
+    deleted_at__gte = InstantFilter(
+        field_name="deleted_at",
+        lookup_expr="gte",
+        label="Deleted since",
+        help_text="Deleted at or after this moment (ISO 8601; a bare date means midnight UTC).",
+    )
+
+    class Meta:
+        model = Deletion
+        fields: list[str] = []

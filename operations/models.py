@@ -263,6 +263,11 @@ class Participation(AuditedModel):
 
     class Meta:
         ordering = ["operation", "role", "partner__name"]
+        indexes = [
+            # Visibility asks "which operations do these partners take part in?": answered
+            # from the index alone.
+            models.Index(fields=["partner", "operation"], name="participation_by_partner"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["operation", "partner"],

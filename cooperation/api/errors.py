@@ -8,7 +8,10 @@ their path, e.g. ``{"seizures": [{}, {"quantity": ["…"]}]}``).
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -32,6 +35,14 @@ def handle(exc, context):
         from cooperation.api.nested import api_errors
 
         exc = exceptions.ValidationError(api_errors(exc))
+    # Django's own 404 and 403 (``get_object_or_404``, an unknown ``?format=``) carry no
+    # code: made DRF's here, not only inside ``exception_handler``, they report theirs.
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(*exc.args)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
+    elif isinstance(exc, ProtectedError | RestrictedError):
+        exc = exceptions.ValidationError({"non_field_errors": [still_referred_to(exc)]})
     response = exception_handler(exc, context)
     if response is None:
         return None
@@ -46,6 +57,14 @@ def handle(exc, context):
             str(response.data.get("detail", exc)) if isinstance(response.data, dict) else str(exc)
         )
     return Response(body, status=response.status_code, headers=_headers(response))
+
+
+def still_referred_to(error: ProtectedError | RestrictedError) -> str:
+    """Why a row cannot be deleted, naming the kinds of rows that refer to it (not the rows:
+    the user may not be allowed to see them)."""
+    rows = getattr(error, "protected_objects", None) or getattr(error, "restricted_objects", ())
+    kinds = sorted({str(row._meta.verbose_name_plural) for row in rows})
+    return f"Other rows still refer to this one ({', '.join(kinds)}): change or delete them first."
 
 
 def _headers(response) -> dict:

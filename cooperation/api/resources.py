@@ -8,7 +8,12 @@ from django.db.models import Prefetch
 from agreements.models import CooperationArea
 from cooperation.api import serializers
 from cooperation.api.views import ReadOnlyResource
-from cooperation.filters import CountryFilterSet, PartnerFilterSet, RegionFilterSet
+from cooperation.filters import (
+    CountryFilterSet,
+    DeletionFilterSet,
+    PartnerFilterSet,
+    RegionFilterSet,
+)
 from cooperation.models import Partner, PartnerIdentifier
 from operations.models import OperationKind, Substance, SubstanceGroup, Technology
 
@@ -35,8 +40,7 @@ class PartnerResource(ReadOnlyResource):
 
     def base_queryset(self):
         return Partner.objects.prefetch_related(
-            Prefetch("members", queryset=Partner.objects.only("pk")),
-            Prefetch("identifiers", queryset=PartnerIdentifier.objects.all()),
+            "members", Prefetch("identifiers", queryset=PartnerIdentifier.objects.all())
         ).order_by("name", "id")
 
 
@@ -45,7 +49,7 @@ class DeletionResource(ReadOnlyResource):
     with ``?cursor=`` and filter by ``resource`` and ``since``."""
 
     serializer_class = serializers.DeletionSerializer
-    filterset_fields = {"resource": ["exact"], "deleted_at": ["gte"]}
+    filterset_class = DeletionFilterSet
 
 
 def vocabulary_resource(model, basename: str, extra: tuple[str, ...] = ()):

@@ -28,6 +28,8 @@ DESCRIPTIONS = {
     "401": "No valid credentials (unknown or expired token).",
     "403": "Not allowed: the user lacks the role, or the token is read-only.",
     "404": "No such row, or none this user may see.",
+    "404-list": "No such page (past the last, or a cursor this API did not give), or an "
+    "unknown `format`.",
     "412": "`If-Match` names another version of the row than the current one.",
     "429": "Too many requests for this token or client; see `Retry-After`.",
 }
@@ -66,18 +68,16 @@ def add_error_responses(result, generator, request, public):
     all in the ``Error`` format, and every read documents the shaping parameters."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    shaped = set()
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
-            codes = ["400", "401", "403", "429"]
-            if "{" in path:
-                codes.append("404")
+            codes = ["400", "401", "403", "404", "429"]
             if method in ("put", "patch", "delete"):
                 codes.append("412")
             responses = operation.setdefault("responses", {})
             for code in codes:
-                responses.setdefault(
-                    code, {"description": DESCRIPTIONS[code], "content": reference}
-                )
+                key = "404-list" if code == "404" and "{" not in path else code
+                responses.setdefault(code, {"description": DESCRIPTIONS[key], "content": reference})
             if method == "get" and "/stats/" not in path:
                 parameters = operation.setdefault("parameters", [])
                 known = {parameter["name"] for parameter in parameters}
@@ -85,4 +85,29 @@ def add_error_responses(result, generator, request, public):
                 for parameter in parameters:
                     if parameter["name"] == "format" and "{" not in path:
                         parameter.update(FORMAT_PARAMETER)
+                shaped.update(shaped_components(result, operation))
+    for name in shaped:
+        component = result["components"]["schemas"][name]
+        component.pop("required", None)
+        component["description"] = (component.get("description", "") + "\n\n" + SHAPED_NOTE).strip()
     return result
+
+
+SHAPED_NOTE = (
+    "A read with `fields`, `omit` or `brief` returns only the fields asked for, so no field "
+    "is certain to be present; a write returns them all."
+)
+
+
+def shaped_components(result, operation) -> set[str]:
+    """Names of the components a read returns whole (one row, or each row of a list), whose
+    fields ``?fields=``, ``?omit=`` and ``?brief=`` may leave out."""
+    schemas = result["components"]["schemas"]
+    content = operation.get("responses", {}).get("200", {}).get("content", {})
+    schema = content.get("application/json", {}).get("schema", {})
+    page = schemas.get(schema.get("$ref", "").rsplit("/", 1)[-1], {})
+    schema = page.get("properties", {}).get("results", schema)
+    if schema.get("type") == "array":
+        schema = schema.get("items", {})
+    name = schema.get("$ref", "").rsplit("/", 1)[-1]
+    return {name} if name else set()

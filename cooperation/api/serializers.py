@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from cooperation.api.shaping import ShapedSerializer
-from cooperation.models import Country, Deletion, Partner, Region
+from cooperation.models import Country, Deletion, Partner, PartnerIdentifier, Region
 
 
 class RegionSerializer(ShapedSerializer):
@@ -36,10 +36,16 @@ class CountrySerializer(ShapedSerializer):
         ]
 
 
+class IdentifierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PartnerIdentifier
+        fields = ["scheme", "value"]
+
+
 class PartnerSerializer(ShapedSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:partner-detail")
     members = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    identifiers = serializers.SerializerMethodField()
+    identifiers = IdentifierSerializer(many=True, read_only=True)
 
     class Meta:
         model = Partner
@@ -64,9 +70,6 @@ class PartnerSerializer(ShapedSerializer):
             "created_at",
             "updated_at",
         ]
-
-    def get_identifiers(self, partner) -> dict[str, str]:
-        return {row.scheme: row.value for row in partner.identifiers.all()}
 
 
 class DeletionSerializer(ShapedSerializer):

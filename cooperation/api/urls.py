@@ -1,6 +1,6 @@
 """``/api/v1/``: every resource on one router, the OpenAPI schema and its documentation."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -13,6 +13,7 @@ from cooperation.api.resources import (
     RegionResource,
     vocabulary_resource,
 )
+from cooperation.api.views import NoSuchPath
 from operations.api.stats import OperationStats, SeizureStats
 from operations.api.views import (
     ImpactReportResource,
@@ -47,4 +48,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
+    # Last: what nothing above matched (with the slash that APPEND_SLASH adds).
+    re_path(r"^.*/$", NoSuchPath.as_view()),
 ]

@@ -6,15 +6,18 @@ from __future__ import annotations
 import hashlib
 import itertools
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers, status, viewsets
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from cooperation.api.errors import PreconditionFailed
+from cooperation.api.fast import compile_serializer, lean_prefetch, represent_many
 from cooperation.api.pagination import PortalPagination
 from cooperation.api.renderers import (
     EXPORT_RENDERERS,
@@ -26,6 +29,19 @@ from cooperation.api.renderers import (
 )
 
 EXPORT_CHUNK = 1000
+
+
+def holds_nul(value) -> bool:
+    """Whether any text in ``value`` (a parsed body, or a list of URL keys) has a NUL."""
+    if hasattr(value, "lists"):  # a QueryDict (form data): every value of every key
+        value = dict(value.lists())
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(key) or holds_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(holds_nul(item) for item in value)
+    return False
 
 
 class ResourceMixin:
@@ -43,6 +59,17 @@ class ResourceMixin:
 
     def base_queryset(self):
         return self.serializer_class.Meta.model.objects.all()
+
+    def initial(self, request, *args, **kwargs):
+        """Refuse NUL characters, which PostgreSQL can neither store nor compare: in a key
+        they name no row (404), in a body they are bad input (400)."""
+        super().initial(request, *args, **kwargs)
+        if holds_nul(list(kwargs.values())):
+            raise Http404
+        if request.method not in SAFE_METHODS and holds_nul(request.data):
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Text may not contain NUL characters."]}
+            )
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "user": self.request.user}
@@ -72,25 +99,35 @@ class ResourceMixin:
         return isinstance(getattr(self.request, "accepted_renderer", None), EXPORT_RENDERERS)
 
     def list(self, request, *args, **kwargs):
-        if self.exporting() and self.action == "list":
-            return self.export(self.filter_queryset(self.get_queryset()))
-        return super().list(request, *args, **kwargs)
+        queryset = self.filter_queryset(self.get_queryset())
+        lookups = queryset._prefetch_related_lookups
+        queryset = queryset.prefetch_related(None)
+        if self.exporting():
+            return self.export(queryset, lookups)
+        page = self.paginate_queryset(queryset)
+        objects = list(queryset if page is None else page)
+        lean_prefetch(objects, lookups)
+        rows = represent_many(self.get_serializer(), objects)
+        return self.get_paginated_response(rows) if page is not None else Response(rows)
 
-    def export(self, queryset):
+    def export(self, queryset, lookups=()):
         """Stream every row of ``queryset`` in the requested format, a chunk at a time, so
         that a million rows never sit in memory at once."""
         renderer = self.request.accepted_renderer
         columns = list(self.get_serializer().fields)
+
+        represent = compile_serializer(self.get_serializer())
 
         def rows():
             chunk = []
             for obj in queryset.iterator(chunk_size=EXPORT_CHUNK):
                 chunk.append(obj)
                 if len(chunk) == EXPORT_CHUNK:
-                    yield from self.get_serializer(chunk, many=True).data
+                    lean_prefetch(chunk, lookups)
+                    yield from map(represent, chunk)
                     chunk = []
-            if chunk:
-                yield from self.get_serializer(chunk, many=True).data
+            lean_prefetch(chunk, lookups)
+            yield from map(represent, chunk)
 
         if isinstance(renderer, CSVRenderer):
             content = itertools.chain(
@@ -169,10 +206,27 @@ class RecordResource(ResourceMixin, viewsets.ModelViewSet):
         the row as the user sees it."""
         expected = request.headers.get("If-Match")
         model = self.serializer_class.Meta.model
-        model.objects.select_for_update().filter(pk=self.kwargs[self.lookup_field]).exists()
+        try:
+            key = model._meta.pk.to_python(self.kwargs[self.lookup_field])
+        except ValidationError:
+            raise Http404 from None  # a malformed key names no row, as on a read
+        model.objects.select_for_update().filter(pk=key).exists()
         instance = self.get_object()  # 404 for what the user may not see
         if expected and expected.strip() != "*":
             candidates = {tag.strip().removeprefix("W/") for tag in expected.split(",")}
             if self.etag(instance) not in candidates:
                 raise PreconditionFailed()
         return instance
+
+
+class NoSuchPath(APIView):
+    """Any other path under ``/api/v1/``: a 404 in the API's error format, as JSON like every
+    other answer of the API, rather than Django's HTML page."""
+
+    schema = None
+    permission_classes = []
+    renderer_classes = [JSONRenderer]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise Http404
