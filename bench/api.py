@@ -146,6 +146,8 @@ def main() -> None:
         return orjson.dumps(rows, default=str)
 
     hand = timed(baseline, args.runs)
+    cursor_url = "/api/v1/operations/?" + urlencode({**FILTERS, "page_size": PAGE, "cursor": ""})
+    by_cursor = timed(lambda: client.get(cursor_url), args.runs)
     print(f"Operations: {body['count']:,} match {FILTERS} for an officer of Colombia")
     print(f"Page of {PAGE} (page-number paging, with its count):")
     print(
@@ -157,6 +159,11 @@ def main() -> None:
         "(1 query, no count)"
     )
     print(f"  ratio {statistics.median(api) / statistics.median(hand):.2f}")
+    print("The same page by cursor (no count, as machine clients page):")
+    print(
+        f"  API median {statistics.median(by_cursor):.1f} ms, p95 {p95(by_cursor):.1f} ms, "
+        f"ratio {statistics.median(by_cursor) / statistics.median(hand):.2f}"
+    )
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT id FROM operations_jointoperation ORDER BY id OFFSET 900000 LIMIT 1")

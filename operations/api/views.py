@@ -22,6 +22,9 @@ from operations.models import (
     Seizure,
 )
 
+# Nested rows do not show who wrote them or when (their own endpoints do): not loaded.
+ROW_AUDIT = ("created_at", "updated_at", "created_by", "updated_by")
+
 
 class OperationResource(RecordResource):
     """Joint operations with participants, legal basis and seizures. Writes (officers) may
@@ -40,13 +43,14 @@ class OperationResource(RecordResource):
                 "shared_with",
                 Prefetch(
                     "participations",
-                    queryset=Participation.objects.select_related("partner").order_by(
-                        "role", "partner__name"
-                    ),
+                    queryset=Participation.objects.select_related("partner")
+                    .defer(*ROW_AUDIT)
+                    .order_by("role", "partner__name"),
                 ),
                 Prefetch(
                     "seizures",
                     queryset=Seizure.objects.select_related("substance")
+                    .defer(*ROW_AUDIT)
                     .prefetch_related("transit_countries")
                     .order_by("seized_on", "id"),
                 ),
@@ -54,6 +58,7 @@ class OperationResource(RecordResource):
                     "legal_bases",
                     queryset=LegalBasis.objects.filter(agreement__in=visible_agreements)
                     .select_related("agreement")
+                    .defer(*ROW_AUDIT)
                     .order_by("id"),
                 ),
             )
