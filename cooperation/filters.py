@@ -494,10 +494,12 @@ class PartnerFilterSet(django_filters.FilterSet):
 
 
 class DeletionFilterSet(django_filters.FilterSet):
+    """The deletions feed: what was deleted since a mirror last synchronised."""
+
     resource = django_filters.CharFilter(
-        label="Resource", help_text="The API resource of the deleted rows, e.g. operations."
+        label="Resource", help_text="API resource name, e.g. operations or seizures."
     )
-    deleted_at__gte = InstantFilter(
+    since = InstantFilter(
         field_name="deleted_at",
         lookup_expr="gte",
         label="Deleted since",
@@ -506,4 +508,4 @@ class DeletionFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Deletion
-        fields: list[str] = []
+        fields = ["resource", "since"]

@@ -92,3 +92,26 @@ def test_every_list_parameter_is_documented(client):
     assert all(p.get("description") for p in operations["parameters"]), [
         p["name"] for p in operations["parameters"] if not p.get("description")
     ]
+
+
+@pytest.mark.django_db
+def test_the_deletions_feed_lists_what_went_since_a_moment_to_those_who_could_see_it(cast):
+    from django.utils import timezone
+
+    from tests import factories
+
+    before = timezone.now()
+    shown = factories.JointOperationFactory(sensitivity="public")
+    hidden = factories.JointOperationFactory(sensitivity="restricted", participants=[cast.colombia])
+    shown_id, hidden_id = shown.pk, hidden.pk
+    shown.delete()
+    hidden.delete()
+    client = APIClient()
+    client.force_authenticate(cast.outsider)
+    feed = client.get("/api/v1/deleted/", {"since": before.isoformat(), "resource": "operations"})
+    assert [row["object_id"] for row in feed.json()["results"]] == [shown_id]
+    client.force_authenticate(cast.officer)
+    feed = client.get("/api/v1/deleted/", {"since": before.isoformat(), "resource": "operations"})
+    assert {row["object_id"] for row in feed.json()["results"]} == {shown_id, hidden_id}
+    later = client.get("/api/v1/deleted/", {"since": timezone.now().isoformat()})
+    assert later.json()["results"] == []
