@@ -51,6 +51,7 @@ def test_every_filterset_is_checked():
         "JournalEntryFilterSet",
         "ParticipationFilterSet",
         "LegalBasisFilterSet",
+        "DeletionFilterSet",
     }
 
 
