@@ -10,17 +10,16 @@ import django_filters
 
 from agreements.models import Agreement, AgreementParty, AgreementStatus, CooperationArea
 from cooperation.filters import (
-    UPDATED_SINCE_HELP,
     ChoicesFilter,
     CodesFilter,
     CountryFilter,
     IdsFilter,
-    InstantFilter,
     IsoDateFilter,
     ParticipantFilterSet,
     RegionFilter,
     StableOrderingFilter,
     TextSearchFilter,
+    UpdatedSinceFilter,
     countries_in_regions,
     visible_records,
     with_any,
@@ -103,12 +102,7 @@ class AgreementFilterSet(ParticipantFilterSet):
     expires_before = IsoDateFilter(
         field_name="expires_on", lookup_expr="lte", label="Expires on or before"
     )
-    updated_since = InstantFilter(
-        field_name="updated_at",
-        lookup_expr="gte",
-        label="Updated since",
-        help_text=UPDATED_SINCE_HELP,
-    )
+    updated_since = UpdatedSinceFilter()
     ordering = StableOrderingFilter(
         fields=("signed_on", "entry_into_force_on", "expires_on", "title", "updated_at", "id"),
         label="Sort by",

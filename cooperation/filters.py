@@ -350,12 +350,35 @@ class TextSearchFilter(django_filters.CharFilter):
         return qs
 
 
+class UpdatedSinceFilter(InstantFilter):
+    """``updated_since``: rows changed at or after a moment, for incremental sync."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("field_name", "updated_at")
+        kwargs.setdefault("lookup_expr", "gte")
+        kwargs.setdefault("label", "Updated since")
+        kwargs.setdefault("help_text", UPDATED_SINCE_HELP)
+        super().__init__(*args, **kwargs)
+
+
 class StableOrderingFilter(django_filters.OrderingFilter):
     """Sorting by the ``fields`` given (``?ordering=-signed_on,title``).
 
     The primary key breaks ties, so that pages never repeat or skip a row; rows without a value
     come last in a descending sort too, as they already do in an ascending one.
     """
+
+    def __init__(self, *args, **kwargs):
+        fields = kwargs.get("fields", ())
+        names = [name if isinstance(name, str) else name[0] for name in fields]
+        kwargs.setdefault("label", "Sort by")
+        kwargs.setdefault(
+            "help_text",
+            f"{', '.join(names[:-1])} or {names[-1]}; a leading - sorts descending."
+            if len(names) > 1
+            else "A leading - sorts descending.",
+        )
+        super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
         if not value:
@@ -466,16 +489,9 @@ class PartnerFilterSet(django_filters.FilterSet):
     )
     is_active = YesNoFilter(label="Active")
     q = TextSearchFilter(fields=("name", "acronym"), label="Search", help_text="Name or acronym.")
-    updated_since = InstantFilter(
-        field_name="updated_at",
-        lookup_expr="gte",
-        label="Updated since",
-        help_text=UPDATED_SINCE_HELP,
-    )
+    updated_since = UpdatedSinceFilter()
     ordering = StableOrderingFilter(
         fields=("name", "kind", "updated_at", "id"),
-        label="Sort by",
-        help_text="name, kind, updated_at or id; a leading - sorts descending.",
     )
 
     class Meta:

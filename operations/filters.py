@@ -12,7 +12,6 @@ from django.db.models import Exists, OuterRef
 
 from agreements.models import Agreement
 from cooperation.filters import (
-    UPDATED_SINCE_HELP,
     ChoicesFilter,
     CodesFilter,
     CountryFilter,
@@ -23,6 +22,7 @@ from cooperation.filters import (
     RegionFilter,
     StableOrderingFilter,
     TextSearchFilter,
+    UpdatedSinceFilter,
     countries_in_regions,
     visible_records,
     with_any,
@@ -114,12 +114,7 @@ class JointOperationFilterSet(ParticipantFilterSet):
     ended_before = IsoDateFilter(
         field_name="ended_on", lookup_expr="lte", label="Ended on or before"
     )
-    updated_since = InstantFilter(
-        field_name="updated_at",
-        lookup_expr="gte",
-        label="Updated since",
-        help_text=UPDATED_SINCE_HELP,
-    )
+    updated_since = UpdatedSinceFilter()
     ordering = StableOrderingFilter(
         fields=("started_on", "ended_on", "name", "arrests", "updated_at", "id"),
         label="Sort by",
@@ -194,16 +189,9 @@ class SeizureFilterSet(django_filters.FilterSet):
     seized_before = IsoDateFilter(
         field_name="seized_on", lookup_expr="lte", label="Seized on or before"
     )
-    updated_since = InstantFilter(
-        field_name="updated_at",
-        lookup_expr="gte",
-        label="Updated since",
-        help_text=UPDATED_SINCE_HELP,
-    )
+    updated_since = UpdatedSinceFilter()
     ordering = StableOrderingFilter(
         fields=("seized_on", "quantity", "kg_equivalent", "id"),
-        label="Sort by",
-        help_text="seized_on, quantity, kg_equivalent or id; a leading - sorts descending.",
     )
 
     class Meta:
@@ -240,16 +228,9 @@ class ImpactReportFilterSet(django_filters.FilterSet):
     occurred_before = IsoDateFilter(
         field_name="occurred_on", lookup_expr="lte", label="Occurred on or before"
     )
-    updated_since = InstantFilter(
-        field_name="updated_at",
-        lookup_expr="gte",
-        label="Updated since",
-        help_text=UPDATED_SINCE_HELP,
-    )
+    updated_since = UpdatedSinceFilter()
     ordering = StableOrderingFilter(
         fields=("occurred_on", "reported_on", "updated_at", "id"),
-        label="Sort by",
-        help_text="occurred_on, reported_on, updated_at or id; a leading - sorts descending.",
     )
 
     class Meta:
@@ -279,16 +260,9 @@ class JournalEntryFilterSet(django_filters.FilterSet):
     q = TextSearchFilter(
         fields=("title", "body"), label="Search", help_text="Words in the title or text."
     )
-    updated_since = InstantFilter(
-        field_name="updated_at",
-        lookup_expr="gte",
-        label="Updated since",
-        help_text=UPDATED_SINCE_HELP,
-    )
+    updated_since = UpdatedSinceFilter()
     ordering = StableOrderingFilter(
         fields=("occurred_at", "updated_at", "id"),
-        label="Sort by",
-        help_text="occurred_at, updated_at or id; a leading - sorts descending.",
     )
 
     class Meta:
