@@ -381,6 +381,7 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
+        value = [param for param in value or () if param]  # "?ordering=,," names no field
         if not value:
             return qs
         ordering = [self.order_expression(self.get_ordering_value(param)) for param in value]

@@ -65,7 +65,8 @@ FORMAT_PARAMETER = {
 
 def add_error_responses(result, generator, request, public):
     """A drf-spectacular postprocessing hook: every operation lists the errors it can give,
-    all in the ``Error`` format, and every read documents the shaping parameters."""
+    all in the ``Error`` format; every read documents the shaping parameters, and that it
+    needs no credentials (without them, it sees public records only)."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     shaped = set()
@@ -78,6 +79,8 @@ def add_error_responses(result, generator, request, public):
             for code in codes:
                 key = "404-list" if code == "404" and "{" not in path else code
                 responses.setdefault(code, {"description": DESCRIPTIONS[key], "content": reference})
+            if method == "get" and {} not in operation.setdefault("security", []):
+                operation["security"].append({})  # anyone may read: public records only
             if method == "get" and "/stats/" not in path:
                 parameters = operation.setdefault("parameters", [])
                 known = {parameter["name"] for parameter in parameters}
