@@ -31,6 +31,30 @@ def is_administrator(user) -> bool:
     return user.is_superuser or user.groups.filter(name=ADMINISTRATOR_GROUP).exists()
 
 
+MEMO = "_visibility_memo"
+
+
+def viewer(user) -> tuple[bool, list[int]]:
+    """Whether ``user`` administers, and the partners they act for: remembered for the length
+    of one request when the view asked for it (:func:`remember_viewer`), else read now."""
+    memo = getattr(user, MEMO, None)
+    if memo is not None:
+        return memo
+    return is_administrator(user), represented_partner_ids(user)
+
+
+def remember_viewer(user) -> None:
+    """Read the user's role and partners once for the request about to be served (one request
+    builds several visibility-filtered querysets). :func:`forget_viewer` ends it."""
+    if user is not None and user.is_authenticated:
+        setattr(user, MEMO, (is_administrator(user), represented_partner_ids(user)))
+
+
+def forget_viewer(user) -> None:
+    if user is not None and hasattr(user, MEMO):
+        delattr(user, MEMO)
+
+
 def represented_partner_ids(user) -> list[int]:
     """Ids of the partners a user acts for: their affiliations, and the agencies of an
     affiliated government (a government acts through its agencies).
@@ -55,13 +79,14 @@ class VisibleQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Rows ``user`` may open."""
-        if is_administrator(user):
-            return self.all()
         if not (user and user.is_authenticated and user.is_active):
             return self.filter(sensitivity=Sensitivity.PUBLIC)
+        administrator, partners = viewer(user)
+        if administrator:
+            return self.all()
         return self.filter(
             Q(sensitivity__in=[Sensitivity.PUBLIC, Sensitivity.PARTNERS])
-            | (Q(sensitivity=Sensitivity.RESTRICTED) & self.entitled(represented_partner_ids(user)))
+            | (Q(sensitivity=Sensitivity.RESTRICTED) & self.entitled(partners))
         )
 
 
@@ -125,7 +150,7 @@ class VisibleThroughQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         parent_model = self.model._meta.get_field(self.parent_field).related_model
-        if is_administrator(user):
+        if user and user.is_authenticated and user.is_active and viewer(user)[0]:
             return self.all()
         return self.filter(
             **{f"{self.parent_field}__in": parent_model.objects.visible_to(user).values("pk")}

@@ -27,6 +27,7 @@ from cooperation.api.renderers import (
     csv_line,
     dumps,
 )
+from cooperation.visibility import forget_viewer, remember_viewer
 
 EXPORT_CHUNK = 1000
 
@@ -64,12 +65,17 @@ class ResourceMixin:
         """Refuse NUL characters, which PostgreSQL can neither store nor compare: in a key
         they name no row (404), in a body they are bad input (400)."""
         super().initial(request, *args, **kwargs)
+        remember_viewer(request.user)
         if holds_nul(list(kwargs.values())):
             raise Http404
         if request.method not in SAFE_METHODS and holds_nul(request.data):
             raise serializers.ValidationError(
                 {"non_field_errors": ["Text may not contain NUL characters."]}
             )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        forget_viewer(getattr(request, "_user", None))
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "user": self.request.user}
