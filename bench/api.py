@@ -30,10 +30,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
 # A benchmark client is not to be throttled.
 os.environ.setdefault("API_THROTTLE_RATE", "1000000/min")
 
-import django  # noqa: E402
-
-django.setup()
-
+# The WSGI module, as the server loads it (it also freezes start-up objects out of the GC).
 import orjson  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -41,6 +38,7 @@ from rest_framework.test import APIClient  # noqa: E402
 
 from cooperation.models import Affiliation, Partner, User  # noqa: E402
 from cooperation.visibility import represented_partner_ids  # noqa: E402
+from cooperation.wsgi import application  # noqa: E402, F401
 
 FILTERS = {"country": "COL", "status": "completed", "started_after": "2015-01-01"}
 PAGE = 50
