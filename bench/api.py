@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import importlib
 import os
 import statistics
 import sys
@@ -30,7 +31,10 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
 # A benchmark client is not to be throttled.
 os.environ.setdefault("API_THROTTLE_RATE", "1000000/min")
 
-# The WSGI module, as the server loads it (it also freezes start-up objects out of the GC).
+# Load the application as the server does (the WSGI module also freezes start-up objects out
+# of the garbage collector); a call, not an import, so that it stays before the model imports.
+importlib.import_module("cooperation.wsgi")
+
 import orjson  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -38,7 +42,6 @@ from rest_framework.test import APIClient  # noqa: E402
 
 from cooperation.models import Affiliation, Partner, User  # noqa: E402
 from cooperation.visibility import represented_partner_ids  # noqa: E402
-from cooperation.wsgi import application  # noqa: E402, F401
 
 FILTERS = {"country": "COL", "status": "completed", "started_after": "2015-01-01"}
 PAGE = 50

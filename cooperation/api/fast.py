@@ -190,7 +190,9 @@ def lean_prefetch(instances: list, lookups) -> None:
             rows_query = queryset if queryset is not None else field.related_model.objects.all()
             nested = rows_query._prefetch_related_lookups
             foreign_key = field.field.attname
+            rows_query, shared = _without_shared_joins(rows_query)
             rows = list(rows_query.prefetch_related(None).filter(**{f"{foreign_key}__in": ids}))
+            _share_related(rows, shared)
             lean_prefetch(rows, nested)
             for row in rows:
                 grouped[getattr(row, foreign_key)].append(row)
@@ -199,6 +201,26 @@ def lean_prefetch(instances: list, lookups) -> None:
             continue
         for obj in instances:
             obj.__dict__.setdefault("_lean", {})[name] = grouped[obj.pk]
+
+
+def _without_shared_joins(queryset):
+    """Split off a child queryset's one-level ``select_related`` joins: the rows of a page
+    point at few distinct partners, substances or agreements, so loading each target once and
+    sharing it beats building a copy per row from a join."""
+    joins = queryset.query.select_related
+    if not isinstance(joins, dict) or any(joins.values()):
+        return queryset, []
+    fields = [queryset.model._meta.get_field(name) for name in joins]
+    return queryset.select_related(None), fields
+
+
+def _share_related(rows: list, fields) -> None:
+    for field in fields:
+        keys = {getattr(row, field.attname) for row in rows} - {None}
+        targets = field.related_model._base_manager.in_bulk(keys)
+        for row in rows:
+            key = getattr(row, field.attname)
+            field.set_cached_value(row, targets.get(key) if key is not None else None)
 
 
 def _loaded(source: str, fallback: Callable) -> Callable:
