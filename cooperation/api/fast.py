@@ -19,6 +19,7 @@ from rest_framework import fields as drf_fields
 from rest_framework import relations, serializers
 from rest_framework.settings import api_settings
 
+import cooperation.lookups  # noqa: F401 - registers field__any
 from cooperation.api.shaping import ChoiceLabelField
 
 Getter = Callable[[object], object]
@@ -180,7 +181,7 @@ def lean_prefetch(instances: list, lookups) -> None:
                 for o in field.related_model._meta.ordering
             ]
             pairs = (
-                through.objects.filter(**{f"{source}__in": ids})
+                through.objects.filter(**{f"{source}_id__any": ids})
                 .order_by(*ordering, f"{target}_id")
                 .values_list(f"{source}_id", f"{target}_id")
             )
@@ -191,7 +192,7 @@ def lean_prefetch(instances: list, lookups) -> None:
             nested = rows_query._prefetch_related_lookups
             foreign_key = field.field.attname
             rows_query, shared = _without_shared_joins(rows_query)
-            rows = list(rows_query.prefetch_related(None).filter(**{f"{foreign_key}__in": ids}))
+            rows = list(rows_query.prefetch_related(None).filter(**{f"{foreign_key}__any": ids}))
             _share_related(rows, shared)
             lean_prefetch(rows, nested)
             for row in rows:
@@ -217,7 +218,9 @@ def _without_shared_joins(queryset):
 def _share_related(rows: list, fields) -> None:
     for field in fields:
         keys = {getattr(row, field.attname) for row in rows} - {None}
-        targets = field.related_model._base_manager.in_bulk(keys)
+        targets = {
+            target.pk: target for target in field.related_model._base_manager.filter(pk__any=keys)
+        }
         for row in rows:
             key = getattr(row, field.attname)
             field.set_cached_value(row, targets.get(key) if key is not None else None)
