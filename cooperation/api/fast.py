@@ -154,7 +154,16 @@ def represent_many(serializer, objects) -> list[dict]:
     return [represent(obj) for obj in objects]
 
 
-def lean_prefetch(instances: list, lookups) -> None:
+class Row:
+    """A child row read as plain values: the attributes its serializer reads, without a model
+    instance's construction cost. Only the compiled getters see it."""
+
+    def __init__(self, names, values, pk_name: str):
+        self.__dict__.update(zip(names, values, strict=True))
+        self.pk = self.__dict__[pk_name]
+
+
+def lean_prefetch(instances: list, lookups, model=None) -> None:
     """Load the related rows of ``instances`` that ``lookups`` (a queryset's
     ``prefetch_related`` lookups: names or ``Prefetch`` objects) name, one query per lookup,
     and keep them on each instance for :func:`compile_serializer`'s getters.
@@ -166,7 +175,7 @@ def lean_prefetch(instances: list, lookups) -> None:
     """
     if not instances:
         return
-    model = type(instances[0])
+    model = model or type(instances[0])
     ids = [obj.pk for obj in instances]
     for lookup in lookups:
         name = getattr(lookup, "prefetch_through", lookup)
@@ -192,9 +201,9 @@ def lean_prefetch(instances: list, lookups) -> None:
             nested = rows_query._prefetch_related_lookups
             foreign_key = field.field.attname
             rows_query, shared = _without_shared_joins(rows_query)
-            rows = list(rows_query.prefetch_related(None).filter(**{f"{foreign_key}__any": ids}))
+            rows = _rows(rows_query.prefetch_related(None).filter(**{f"{foreign_key}__any": ids}))
             _share_related(rows, shared)
-            lean_prefetch(rows, nested)
+            lean_prefetch(rows, nested, model=rows_query.model)
             for row in rows:
                 grouped[getattr(row, foreign_key)].append(row)
         else:
@@ -215,6 +224,18 @@ def _without_shared_joins(queryset):
     return queryset.select_related(None), fields
 
 
+def _rows(queryset) -> list[Row]:
+    """The rows of ``queryset`` as :class:`Row` values, its deferred columns left out."""
+    meta = queryset.model._meta
+    deferred, defer = queryset.query.deferred_loading
+    names = [
+        field.attname
+        for field in meta.concrete_fields
+        if (field.name in deferred) != defer or field.primary_key
+    ]
+    return [Row(names, values, meta.pk.attname) for values in queryset.values_list(*names)]
+
+
 def _share_related(rows: list, fields) -> None:
     for field in fields:
         keys = {getattr(row, field.attname) for row in rows} - {None}
@@ -223,7 +244,7 @@ def _share_related(rows: list, fields) -> None:
         }
         for row in rows:
             key = getattr(row, field.attname)
-            field.set_cached_value(row, targets.get(key) if key is not None else None)
+            setattr(row, field.name, targets.get(key) if key is not None else None)
 
 
 def _loaded(source: str, fallback: Callable) -> Callable:
