@@ -8,12 +8,15 @@ their path, e.g. ``{"seizures": [{}, {"quantity": ["…"]}]}``).
 
 from __future__ import annotations
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
 
@@ -21,6 +24,14 @@ class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = "The record changed since you read it (If-Match does not match its ETag)."
     default_code = "precondition_failed"
+
+
+def api_errors(error: DjangoValidationError) -> dict:
+    """A model's validation error in the API's shape (``non_field_errors``, not ``__all__``)."""
+    detail = as_serializer_error(error)
+    if NON_FIELD_ERRORS in detail:
+        detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
+    return detail
 
 
 def _code(exc) -> str:
@@ -32,8 +43,6 @@ def _code(exc) -> str:
 
 def handle(exc, context):
     if isinstance(exc, DjangoValidationError):
-        from cooperation.api.nested import api_errors
-
         exc = exceptions.ValidationError(api_errors(exc))
     # Django's own 404 and 403 (``get_object_or_404``, an unknown ``?format=``) carry no
     # code: made DRF's here, not only inside ``exception_handler``, they report theirs.
@@ -73,11 +82,3 @@ def _headers(response) -> dict:
         for name, value in response.items()
         if name in ("WWW-Authenticate", "Retry-After", "Allow")
     }
-
-
-ERROR_EXAMPLE = {
-    "status": 400,
-    "error": "invalid",
-    "detail": "Invalid input.",
-    "errors": {"started_on": ["This field is required."]},
-}

@@ -9,13 +9,11 @@ errors come back at the row's position, and the view's transaction undoes everyt
 
 from __future__ import annotations
 
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from rest_framework import serializers
-from rest_framework.serializers import as_serializer_error
-from rest_framework.settings import api_settings
 
+from cooperation.api.errors import api_errors
 from cooperation.api.shaping import ShapedSerializer
 
 
@@ -40,14 +38,6 @@ def full_clean_or_raise(instance, *, exclude=None) -> None:
         instance.full_clean(exclude=exclude)
     except DjangoValidationError as error:
         raise serializers.ValidationError(api_errors(error)) from None
-
-
-def api_errors(error: DjangoValidationError) -> dict:
-    """A model's validation error in the API's shape (``non_field_errors``, not ``__all__``)."""
-    detail = as_serializer_error(error)
-    if NON_FIELD_ERRORS in detail:
-        detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
-    return detail
 
 
 class NestedWritableSerializer(ShapedSerializer):
@@ -81,11 +71,13 @@ class NestedWritableSerializer(ShapedSerializer):
             getattr(instance, name).set(value)
         for relation, row_data in rows.items():
             self.save_rows(instance, relation, row_data, user)
-        self.after_rows(instance)
+        if rows:
+            self.after_rows(instance)
         return instance
 
     def after_rows(self, instance) -> None:
-        """Checks that need the record and all its rows (e.g. the bilateral rule)."""
+        """Checks that need the record and all its rows (e.g. the bilateral rule), once the
+        request's rows are written."""
         full_clean_or_raise(instance)
 
     def save_rows(self, instance, relation: str, row_data: list[dict], user) -> None:
