@@ -10,17 +10,28 @@ equal for every resource. Field types it does not know fall back to DRF's own
 
 from __future__ import annotations
 
+import datetime
+import uuid
+from collections import OrderedDict
 from collections.abc import Callable
+from decimal import Decimal
 from operator import attrgetter
 
-from django.db.models import prefetch_related_objects
+import orjson
+from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import models
+from django.db.models import Aggregate, F, Func, OuterRef, Subquery, prefetch_related_objects
+from django.db.models.functions import Cast
 from django.urls import reverse
+from django.utils.encoding import is_protected_type
 from rest_framework import fields as drf_fields
 from rest_framework import relations, serializers
 from rest_framework.settings import api_settings
 
 import cooperation.lookups  # noqa: F401 - registers field__any
-from cooperation.api.shaping import ChoiceLabelField
+from cooperation.api.shaping import SHAPING, ChoiceLabelField
+from cooperation.models import AuditedModel
 
 Getter = Callable[[object], object]
 
@@ -102,8 +113,18 @@ def _compile_field(field, context) -> Getter:
         model_field = field.parent.Meta.model._meta.get_field(field.source)
         return attrgetter(model_field.attname)
     if isinstance(field, drf_fields.SerializerMethodField):
-        method = getattr(field.parent, field.method_name)
-        return method
+        # Bound to a serializer without context: a compiled representation is shared by
+        # requests, so no method of a list page may depend on who asks.
+        return getattr(type(field.parent)(context={}), field.method_name)
+    if isinstance(field, drf_fields.ModelField):
+        model_field = field.model_field
+        read = attrgetter(model_field.attname)
+
+        def value(obj):
+            raw = read(obj)
+            return raw if is_protected_type(raw) else model_field.value_to_string(obj)
+
+        return value
     if isinstance(field, ChoiceLabelField):
         labels, read = field.labels, _path(field.source)
 
@@ -147,11 +168,31 @@ def compile_serializer(serializer) -> Callable[[object], dict]:
     return represent
 
 
-def represent_many(serializer, objects) -> list[dict]:
-    """The representation of ``objects`` by ``serializer`` (an unbound instance carrying the
-    request's context and shaping)."""
-    represent = compile_serializer(serializer)
-    return [represent(obj) for obj in objects]
+_COMPILED: OrderedDict = OrderedDict()
+_COMPILED_LIMIT = 256
+
+
+def compiled_for(view) -> Callable[[object], dict]:
+    """The compiled representation of ``view``'s serializer as this request shapes it, built
+    once per shape and kept (the newest few hundred shapes): building DRF's fields for a
+    serializer and its nested ones costs more than representing a page of rows.
+
+    The key holds everything a getter reads from the request: the serializer, the address
+    the links start with and the shaping parameters.
+    """
+    request = view.request
+    key = (
+        view.get_serializer_class(),
+        request.build_absolute_uri("/"),
+        tuple(sorted((name, tuple(request.query_params.getlist(name))) for name in SHAPING)),
+    )
+    represent = _COMPILED.get(key)
+    if represent is None:
+        represent = compile_serializer(view.get_serializer())
+        _COMPILED[key] = represent
+        if len(_COMPILED) > _COMPILED_LIMIT:
+            _COMPILED.popitem(last=False)
+    return represent
 
 
 class Row:
@@ -236,12 +277,20 @@ def _rows(queryset) -> list[Row]:
     return [Row(names, values, meta.pk.attname) for values in queryset.values_list(*names)]
 
 
+AUDIT_FIELDS = ("created_at", "updated_at", "created_by", "updated_by")
+
+
 def _share_related(rows: list, fields) -> None:
+    """Point each row at its target record, loaded once per distinct key. A row names its
+    target (a partner, a substance, an agreement): who last edited that target is not read
+    on a list page, so the audit columns stay behind."""
     for field in fields:
         keys = {getattr(row, field.attname) for row in rows} - {None}
-        targets = {
-            target.pk: target for target in field.related_model._base_manager.filter(pk__any=keys)
-        }
+        target_model = field.related_model
+        targets_query = target_model._base_manager.filter(pk__any=keys)
+        if issubclass(target_model, AuditedModel):
+            targets_query = targets_query.defer(*AUDIT_FIELDS)
+        targets = {target.pk: target for target in targets_query}
         for row in rows:
             key = getattr(row, field.attname)
             setattr(row, field.name, targets.get(key) if key is not None else None)
@@ -257,3 +306,199 @@ def _loaded(source: str, fallback: Callable) -> Callable:
         return fallback(obj)
 
     return rows
+
+
+# -- relations folded into the page's own statement ---------------------------------------------
+
+
+class _RowsAsText(OrderableAggMixin, Aggregate):
+    """``json_agg`` of a child table's rows, handed over as text for orjson to parse."""
+
+    function = "json_agg"
+    template = "(%(function)s(%(expressions)s %(order_by)s))::text"
+    output_field = models.TextField()
+
+
+def _effective(field):
+    return (
+        getattr(field, "output_field", None) if isinstance(field, models.GeneratedField) else field
+    )
+
+
+def _column(field):
+    """How a child column travels inside JSON, and how it is read back to the value the ORM
+    would have given; ``None`` when its type does not survive the trip unchanged."""
+    kind = _effective(field)
+    if isinstance(kind, models.DateTimeField):
+        return F(field.attname), datetime.datetime.fromisoformat
+    if isinstance(kind, models.DateField):
+        return F(field.attname), datetime.date.fromisoformat
+    if isinstance(kind, models.DecimalField):  # as text, so that no digit is lost
+        return Cast(F(field.attname), models.TextField()), Decimal
+    if isinstance(kind, models.UUIDField):
+        return F(field.attname), uuid.UUID
+    if isinstance(
+        kind,
+        models.CharField
+        | models.TextField
+        | models.IntegerField
+        | models.BooleanField
+        | models.FloatField
+        | models.AutoField
+        | models.ForeignKey,
+    ):
+        return F(field.attname), None
+    return None
+
+
+def _lookups_not_joins(model, ordering) -> list:
+    """``ordering`` with each step across a foreign key (``partner__name``) read by a
+    subquery on the target's key instead of a join: for the few rows of one record, a join
+    makes the planner hash a whole table of partners or countries for every record."""
+    result = []
+    for item in ordering:
+        if not isinstance(item, str) or "__" not in item:
+            result.append(item)
+            continue
+        descending, name = item.startswith("-"), item.lstrip("-")
+        head, rest = name.split("__", 1)
+        field = model._meta.get_field(head)
+        if not (field.many_to_one and "__" not in rest):
+            result.append(item)
+            continue
+        value = Subquery(
+            field.related_model._base_manager.filter(pk=OuterRef(field.attname)).values(rest)[:1]
+        )
+        result.append(value.desc() if descending else value.asc())
+    return result
+
+
+def _link_keys(field, outer: str = "pk"):
+    """The keys a many-to-many relation links a row to, in the target's order, as one
+    ``ARRAY(...)`` subquery."""
+    through = field.remote_field.through
+    source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+    ordering = [
+        f"-{target}__{o[1:]}" if o.startswith("-") else f"{target}__{o}"
+        for o in field.related_model._meta.ordering
+    ]
+    return ArraySubquery(
+        through.objects.filter(**{f"{source}_id": OuterRef(outer)})
+        .order_by(*_lookups_not_joins(through, [*ordering, f"{target}_id"]))
+        .values(f"{target}_id")
+    )
+
+
+def _plain_m2m(field, queryset) -> bool:
+    return field.many_to_many and not field.auto_created and queryset is None
+
+
+class LeanPlan:
+    """A page read in as few statements as possible: the relations that a queryset's
+    ``prefetch_related`` lookups name are folded into the page's own statement — keys of
+    many-to-many links as ``ARRAY(...)``, child rows as ``json_agg`` — and taken apart again
+    into the same values :func:`lean_prefetch` would load. Relations it cannot fold (and
+    whatever a client's request shape needs beyond them) go through :func:`lean_prefetch`.
+
+    ``annotate`` the queryset before paging it; ``load`` the rows a page holds.
+    """
+
+    def __init__(self, model, lookups):
+        self.model = model
+        self.folded: list[tuple[str, str, object, Callable]] = []
+        self.rest = []
+        for lookup in lookups:
+            name = getattr(lookup, "prefetch_through", lookup)
+            queryset = getattr(lookup, "queryset", None)
+            field = model._meta.get_field(name)
+            alias = f"_lean_{name}"
+            if _plain_m2m(field, queryset):
+                self.folded.append((name, alias, _link_keys(field), _keys))
+                continue
+            folded = self._child_rows(field, queryset) if field.one_to_many else None
+            if folded is None:
+                self.rest.append(lookup)
+            else:
+                self.folded.append((name, alias, *folded))
+
+    def _child_rows(self, field, queryset):
+        rows_query = queryset if queryset is not None else field.related_model.objects.all()
+        nested = rows_query._prefetch_related_lookups
+        rows_query, shared = _without_shared_joins(rows_query.prefetch_related(None))
+        if rows_query.query.select_related:
+            return None
+        child = rows_query.model
+        meta = child._meta
+        deferred, defer = rows_query.query.deferred_loading
+        fields = [f for f in meta.concrete_fields if (f.name in deferred) != defer or f.primary_key]
+        columns = [_column(f) for f in fields]
+        if any(column is None for column in columns):
+            return None
+        names = [f.attname for f in fields]
+        expressions = [expression for expression, _ in columns]
+        readers = [(i, read) for i, (_, read) in enumerate(columns) if read is not None]
+        links, rest = [], []
+        for lookup in nested:
+            inner = meta.get_field(getattr(lookup, "prefetch_through", lookup))
+            if _plain_m2m(inner, getattr(lookup, "queryset", None)):
+                links.append(inner.name)
+                expressions.append(_link_keys(inner, outer=meta.pk.attname))
+            else:
+                rest.append(lookup)
+        foreign_key = field.field.attname
+        ordering = _lookups_not_joins(child, list(rows_query.query.order_by) or list(meta.ordering))
+        rows_json = (
+            rows_query.filter(**{foreign_key: OuterRef("pk")})
+            .order_by()
+            .values(foreign_key)
+            .annotate(
+                rows=_RowsAsText(
+                    Func(
+                        *expressions, function="json_build_array", output_field=models.TextField()
+                    ),
+                    order_by=ordering,
+                )
+            )
+            .values("rows")
+        )
+        width = len(names)
+        pk_name = meta.pk.attname
+
+        def decode(pages_rows: list) -> None:
+            """``pages_rows``: (instance, text) pairs; set each instance's rows."""
+            every = []
+            for obj, text in pages_rows:
+                rows = []
+                for values in orjson.loads(text) if text else ():
+                    for i, read in readers:
+                        if values[i] is not None:
+                            values[i] = read(values[i])
+                    row = Row(names, values[:width], pk_name)
+                    if links:
+                        row._lean = dict(zip(links, values[width:], strict=True))
+                    rows.append(row)
+                obj.__dict__.setdefault("_lean", {})[field.name] = rows
+                every.extend(rows)
+            _share_related(every, shared)
+            if rest:
+                lean_prefetch(every, rest, model=child)
+
+        return Subquery(rows_json), decode
+
+    def annotate(self, queryset):
+        return queryset.annotate(**{alias: expression for _, alias, expression, _ in self.folded})
+
+    def load(self, instances: list) -> None:
+        if not instances:
+            return
+        for name, alias, _, decode in self.folded:
+            if decode is _keys:
+                for obj in instances:
+                    obj.__dict__.setdefault("_lean", {})[name] = obj.__dict__.pop(alias) or []
+            else:
+                decode([(obj, obj.__dict__.pop(alias)) for obj in instances])
+        lean_prefetch(instances, self.rest)
+
+
+def _keys(value):
+    return value or []

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 BRIEF_FIELDS = ("id", "url", "display")
+SHAPING = ("fields", "omit", "brief")  # the query parameters that shape a response
 
 
 @extend_schema_field(OpenApiTypes.STR)

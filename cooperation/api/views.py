@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cooperation.api.errors import PreconditionFailed
-from cooperation.api.fast import compile_serializer, lean_prefetch, represent_many
+from cooperation.api.fast import LeanPlan, compiled_for
 from cooperation.api.pagination import PortalPagination
 from cooperation.api.renderers import (
     EXPORT_RENDERERS,
@@ -106,33 +106,42 @@ class ResourceMixin:
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        lookups = queryset._prefetch_related_lookups
+        plan = LeanPlan(queryset.model, queryset._prefetch_related_lookups)
         queryset = queryset.prefetch_related(None)
+        rows_query = plan.annotate(queryset)
         if self.exporting():
-            return self.export(queryset, lookups)
-        page = self.paginate_queryset(queryset)
-        objects = list(queryset if page is None else page)
-        lean_prefetch(objects, lookups)
-        rows = represent_many(self.get_serializer(), objects)
+            return self.export(rows_query, plan)
+        # The page is found by its keys alone, then its rows are read with everything they
+        # carry: PostgreSQL would compute the folded relations of every row an OFFSET skips.
+        page = self.paginate_queryset(queryset.select_related(None).only("pk"))
+        if page is None:
+            objects = list(rows_query)
+        else:
+            keys = [obj.pk for obj in page]
+            found = {obj.pk: obj for obj in rows_query.order_by().filter(pk__any=keys)}
+            objects = [found[key] for key in keys if key in found]
+        plan.load(objects)
+        represent = compiled_for(self)
+        rows = [represent(obj) for obj in objects]
         return self.get_paginated_response(rows) if page is not None else Response(rows)
 
-    def export(self, queryset, lookups=()):
+    def export(self, queryset, plan: LeanPlan):
         """Stream every row of ``queryset`` in the requested format, a chunk at a time, so
         that a million rows never sit in memory at once."""
         renderer = self.request.accepted_renderer
         columns = list(self.get_serializer().fields)
 
-        represent = compile_serializer(self.get_serializer())
+        represent = compiled_for(self)
 
         def rows():
             chunk = []
             for obj in queryset.iterator(chunk_size=EXPORT_CHUNK):
                 chunk.append(obj)
                 if len(chunk) == EXPORT_CHUNK:
-                    lean_prefetch(chunk, lookups)
+                    plan.load(chunk)
                     yield from map(represent, chunk)
                     chunk = []
-            lean_prefetch(chunk, lookups)
+            plan.load(chunk)
             yield from map(represent, chunk)
 
         if isinstance(renderer, CSVRenderer):
