@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from cooperation.constraints import FieldCheckConstraint
@@ -234,6 +235,9 @@ class Agreement(SensitiveRecord):
     def __str__(self) -> str:
         return self.short_title or self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("agreements:detail", args=[self.pk])
+
     def status_on(self, on: datetime.date) -> str:
         """The lifecycle status on date ``on``, by :data:`STATUS_RULES`."""
         for status, field, strict in STATUS_RULES:
@@ -250,6 +254,23 @@ class Agreement(SensitiveRecord):
 
     def get_status_display(self) -> str:
         return AgreementStatus(self.status).label
+
+    def timeline(self) -> list[tuple[datetime.date, str]]:
+        """The dated steps of the agreement's life, oldest first."""
+        steps = [
+            (self.adopted_on, "Text adopted"),
+            (self.signed_on, "Signed"),
+            (self.entry_into_force_on, "Entered into force"),
+            (self.suspended_on, "Suspended"),
+            (self.terminated_on, "Terminated"),
+            (
+                self.expires_on,
+                "Expires"
+                if self.expires_on and self.expires_on >= timezone.localdate()
+                else "Expired",
+            ),
+        ]
+        return sorted((day, label) for day, label in steps if day is not None)
 
     @staticmethod
     def bilateral_party_error(scope: str, roles: list[str]) -> str | None:

@@ -13,6 +13,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from cooperation.constraints import FieldCheckConstraint
@@ -50,6 +51,9 @@ class Region(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("geography:region", args=[self.pk])
+
 
 class Country(models.Model):
     """An ISO 3166-1 country or area, keyed by its alpha-3 code."""
@@ -83,6 +87,9 @@ class Country(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("geography:country", args=[self.pk])
 
     @property
     def regions(self) -> list[Region]:
@@ -237,6 +244,9 @@ class Partner(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("partners:detail", args=[self.pk])
 
     def clean(self) -> None:
         super().clean()

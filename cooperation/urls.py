@@ -3,8 +3,30 @@ from django.urls import include, path
 
 from cooperation import views
 
+partner_patterns = (
+    [
+        path("", views.PartnerListView.as_view(), name="list"),
+        path("<int:pk>/", views.PartnerDetailView.as_view(), name="detail"),
+    ],
+    "partners",
+)
+geography_patterns = (
+    [
+        path("countries/", views.CountryListView.as_view(), name="countries"),
+        path("countries/<str:pk>/", views.CountryDetailView.as_view(), name="country"),
+        path("regions/<str:pk>/", views.RegionDetailView.as_view(), name="region"),
+    ],
+    "geography",
+)
+
 urlpatterns = [
     path("", views.home, name="home"),
+    path("agreements/", include("agreements.urls")),
+    path("operations/", include("operations.urls")),
+    path("partners/", include(partner_patterns)),
+    path("", include(geography_patterns)),
+    path("search/", views.search, name="search"),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("cooperation.api.urls")),
 ]

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
+from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import Agreement
@@ -190,6 +191,9 @@ class JointOperation(SensitiveRecord):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("operations:detail", args=[self.pk])
 
     @property
     def lead(self) -> Partner | None:

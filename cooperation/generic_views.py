@@ -1,0 +1,118 @@
+"""The portal's generic pages, configured per resource rather than written per resource.
+
+- :class:`RecordListView` — a FilterSet (the API's), a table, paging, a result count, sortable
+  columns and a CSV export of exactly the rows and columns shown; the filters live in the URL.
+- :class:`RecordDetailView` — one record, or a 404 when the viewer may not see it.
+
+Both start from ``base_queryset()`` cut by ``visible_to(user)``: a page cannot forget the
+visibility rule any more than an API endpoint can.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.generic import DetailView, TemplateView
+
+from cooperation.api.renderers import csv_line
+from cooperation.forms import panel_widgets
+
+# Parameters of a list page that are not filters.
+PAGE_PARAMETERS = ("page", "export")
+
+
+class VisibleRecordsMixin:
+    model = None
+
+    def base_queryset(self):
+        """The records with what their page reads loaded (``select_related`` and such)."""
+        return self.model.objects.all()
+
+    def get_queryset(self):
+        queryset = self.base_queryset()
+        if hasattr(queryset, "visible_to"):
+            queryset = queryset.visible_to(self.request.user)
+        return queryset
+
+
+class RecordListView(VisibleRecordsMixin, TemplateView):
+    """A list page. Declare ``model``, ``filterset_class``, ``table_class``, ``title`` and
+    ``panel`` (the filters shown in the panel, in order; any other filter still applies when
+    it is in the URL)."""
+
+    filterset_class = None
+    table_class = None
+    panel: tuple[str, ...] = ()
+    title = ""
+    intro = ""
+    paginate_by = 50
+    template_name = "portal/record_list.html"
+    results_template = "portal/_results.html"
+    export_name = "records"
+
+    def panel_choices(self) -> dict:
+        """Options of the panel's id filters, ``{"partner": [(id, name), ...]}``."""
+        return {}
+
+    def get(self, request, *args, **kwargs):
+        filterset = self.filterset_class(request.GET, queryset=self.get_queryset(), request=request)
+        panel_widgets(filterset.form, self.panel_choices())
+        valid = filterset.is_valid()
+        queryset = filterset.qs if valid else filterset.queryset.none()
+        if valid and request.GET.get("export") == "csv":
+            return self.export(queryset)
+        paginator = Paginator(queryset, self.paginate_by)
+        page = paginator.get_page(request.GET.get("page"))
+        table = self.table_class(page.object_list, ordering=request.GET.get("ordering", ""))
+        form = filterset.form
+        context = self.get_context_data(
+            filterset=filterset,
+            form=form,
+            panel_fields=[form[name] for name in self.panel if name in form.fields],
+            kept_parameters=[
+                (name, value)
+                for name, values in request.GET.lists()
+                if name not in self.panel and name not in PAGE_PARAMETERS
+                for value in values
+            ],
+            filtered=any(name not in PAGE_PARAMETERS for name in request.GET),
+            valid=valid,
+            page=page,
+            paginator=paginator,
+            table=table,
+            title=self.title,
+            intro=self.intro,
+            breadcrumbs=[(self.title, request.path)],
+        )
+        # htmx asks for the results alone when the panel changes; the URL it pushes is the
+        # full page's, so a reload or a shared link shows the same.
+        partial = request.htmx and request.htmx.target == "results"
+        return TemplateResponse(
+            request, self.results_template if partial else self.template_name, context
+        )
+
+    def export(self, queryset):
+        """Every row the filters keep, in the order shown, under the columns shown; streamed,
+        and each cell guarded against spreadsheet formulas."""
+        table = self.table_class(queryset)
+        lines = (csv_line(row) for row in table.csv_rows(queryset.iterator(chunk_size=1000)))
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{self.export_name}.csv"'
+        return response
+
+
+class RecordDetailView(VisibleRecordsMixin, DetailView):
+    """One record; a record the viewer may not see is a 404, like one that does not exist."""
+
+    list_title = ""
+    list_url_name = ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["breadcrumbs"] = [
+            (self.list_title, reverse(self.list_url_name)),
+            (str(self.object), self.request.path),
+        ]
+        return context
