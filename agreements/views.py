@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 
 from agreements.filters import AgreementFilterSet
 from agreements.models import Agreement, AgreementParty
@@ -37,7 +37,7 @@ class AgreementListView(RecordListView):
         return (
             Agreement.objects.with_status()
             .annotate(party_count=Count("parties", filter=Q(parties__role="party")))
-            .order_by("-signed_on", "-id")
+            .order_by(F("signed_on").desc(nulls_last=True), "-id")
         )
 
 
