@@ -29,7 +29,9 @@ def portal(request) -> dict:
         current = path == url if url == "/" else path.startswith(url)
         return {"url": url, "label": label, "current": current}
 
+    # Callables, which templates call when they use them: pages outside the portal (the
+    # admin, a test's own URLconf) never resolve the portal's URLs.
     return {
-        "navigation": [item(n, label) for n, label, perm in SECTIONS if allowed(perm)],
-        "actions": [item(n, label) for n, label, perm in ACTIONS if allowed(perm)],
+        "navigation": lambda: [item(n, label) for n, label, perm in SECTIONS if allowed(perm)],
+        "actions": lambda: [item(n, label) for n, label, perm in ACTIONS if allowed(perm)],
     }

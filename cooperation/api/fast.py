@@ -367,7 +367,9 @@ def _lookups_not_joins(model, ordering) -> list:
             result.append(item)
             continue
         value = Subquery(
-            field.related_model._base_manager.filter(pk=OuterRef(field.attname)).values(rest)[:1]
+            field.related_model._base_manager.filter(pk=OuterRef(field.attname))
+            .order_by()
+            .values(rest)[:1]
         )
         result.append(value.desc() if descending else value.asc())
     return result
