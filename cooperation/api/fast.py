@@ -447,6 +447,16 @@ class LeanPlan:
                 expressions.append(_link_keys(inner, outer=meta.pk.attname))
             else:
                 rest.append(lookup)
+        # The record each row names (its partner, substance, agreement) travels inside the
+        # row too, and is built once per page however many rows name it.
+        targets, unshared = [], []
+        for target_field in shared:
+            folded = _target_row(target_field)
+            if folded is None:
+                unshared.append(target_field)
+            else:
+                targets.append((target_field, *folded[1:]))
+                expressions.append(folded[0])
         foreign_key = field.field.attname
         ordering = _lookups_not_joins(child, list(rows_query.query.order_by) or list(meta.ordering))
         rows_json = (
@@ -464,11 +474,13 @@ class LeanPlan:
             .values("rows")
         )
         width = len(names)
+        links_end = width + len(links)
         pk_name = meta.pk.attname
 
         def decode(pages_rows: list) -> None:
             """``pages_rows``: (instance, text) pairs; set each instance's rows."""
             every = []
+            built: dict = {}
             for obj, text in pages_rows:
                 rows = []
                 for values in orjson.loads(text) if text else ():
@@ -477,11 +489,15 @@ class LeanPlan:
                             values[i] = read(values[i])
                     row = Row(names, values[:width], pk_name)
                     if links:
-                        row._lean = dict(zip(links, values[width:], strict=True))
+                        row._lean = dict(zip(links, values[width:links_end], strict=True))
+                    for (target_field, build), value in zip(
+                        targets, values[links_end:], strict=True
+                    ):
+                        setattr(row, target_field.name, build(value, built))
                     rows.append(row)
                 obj.__dict__.setdefault("_lean", {})[field.name] = rows
                 every.extend(rows)
-            _share_related(every, shared)
+            _share_related(every, unshared)
             if rest:
                 lean_prefetch(every, rest, model=child)
 
@@ -504,3 +520,44 @@ class LeanPlan:
 
 def _keys(value):
     return value or []
+
+
+def _target_row(field):
+    """The record a foreign key ``field`` points at, as a JSON array inside its row, and a
+    function turning that array back into a model instance (one per key and page: ``built``).
+    Its audit columns stay behind, as in :func:`_share_related`; ``None`` when a column's
+    type does not survive JSON."""
+    target = field.related_model
+    fields = [f for f in target._meta.concrete_fields if f.name not in AUDIT_FIELDS]
+    columns = [_column(f) for f in fields]
+    if any(column is None for column in columns):
+        return None
+    names = [f.attname for f in fields]
+    readers = [(i, read) for i, (_, read) in enumerate(columns) if read is not None]
+    row = (
+        target._base_manager.filter(pk=OuterRef(field.attname))
+        .order_by()
+        .annotate(
+            row=Func(
+                *(expression for expression, _ in columns),
+                function="json_build_array",
+                output_field=models.TextField(),
+            )
+        )
+        .values("row")[:1]
+    )
+    pk_index = names.index(target._meta.pk.attname)
+
+    def build(values, built: dict):
+        if values is None:
+            return None
+        key = (target, values[pk_index])
+        instance = built.get(key)
+        if instance is None:
+            for i, read in readers:
+                if values[i] is not None:
+                    values[i] = read(values[i])
+            instance = built[key] = target.from_db(None, names, values)
+        return instance
+
+    return Subquery(row), build
