@@ -86,6 +86,7 @@ def hierarchy(counts: dict[str, PlaceCounts]) -> list[Place]:
             for metric, place in counts.items()
         }
 
+    regions = list(Region.objects.order_by("name"))
     places = {
         region.m49: Place(
             region.m49,
@@ -94,9 +95,9 @@ def hierarchy(counts: dict[str, PlaceCounts]) -> list[Place]:
             figures(region.m49, False),
             level=region.level,
         )
-        for region in Region.objects.order_by("name")
+        for region in regions
     }
-    parents = dict(Region.objects.values_list("m49", "parent_id"))
+    parents = {region.m49: region.parent_id for region in regions}
     for code, parent in parents.items():
         if parent:
             places[parent].children.append(places[code])
@@ -107,13 +108,15 @@ def hierarchy(counts: dict[str, PlaceCounts]) -> list[Place]:
             country.iso3, country.name, country.get_absolute_url(), figures(country.iso3, True)
         )
         (places[home] if home else outside).countries.append(place)
-    regions = [place for code, place in places.items() if not parents[code]]
+    top = [place for code, place in places.items() if not parents[code]]
     if outside.countries:
+        # Antarctica alone: its figures are its own (a sum would count a record in two such
+        # countries twice, were there ever two).
         outside.figures = {
             metric: sum(c.figures[metric] for c in outside.countries) for metric in counts
         }
-        regions.append(outside)
-    return regions
+        top.append(outside)
+    return top
 
 
 def highest(places, metric: str) -> int:

@@ -94,23 +94,19 @@ class PartnerListView(RecordListView):
         return Partner.objects.select_related("country", "parent").order_by("name", "id")
 
 
-def visible_count(model, partner_field: str, operations, agreements):
-    """A subquery: how many visible records a partner (``OuterRef("pk")``) takes part in."""
-    rows = {Participation: operations, AgreementParty: agreements}[model]
-    parent = "operation" if model is Participation else "agreement"
-    return Coalesce(
-        Subquery(
-            model.objects.filter(
-                **{partner_field: OuterRef("pk"), f"{parent}__in": rows.values("pk")}
-            )
-            .order_by()
-            .values(partner_field)
-            .annotate(count=Count("*"))
-            .values("count"),
-            output_field=IntegerField(),
-        ),
-        0,
+def taking_part(rows, record_field: str, records) -> Coalesce:
+    """For each partner (``OuterRef("pk")``), how many of ``records`` (visible agreements or
+    operations) it takes part in through ``rows`` (its agreement parties or participations,
+    whose ``record_field`` names the record): a subquery, so the partner list stays one
+    statement."""
+    counted = (
+        rows.filter(partner=OuterRef("pk"), **{f"{record_field}__in": records.values("pk")})
+        .order_by()
+        .values("partner")
+        .annotate(count=Count("*"))
+        .values("count")
     )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 class PartnerDetailView(ViewerOnceMixin, RecordDetailView):
@@ -170,8 +166,8 @@ class PartnerDetailView(ViewerOnceMixin, RecordDetailView):
         )
         if partner.kind == Partner.Kind.GOVERNMENT:
             context["agencies"] = partner.agencies.annotate(
-                operations=visible_count(Participation, "partner", operations, agreements),
-                agreements=visible_count(AgreementParty, "partner", operations, agreements),
+                operations=taking_part(Participation.objects, "operation", operations),
+                agreements=taking_part(AgreementParty.objects, "agreement", agreements),
             ).order_by("name")
             context["memberships"] = (
                 Membership.objects.filter(member=partner)
