@@ -84,7 +84,3 @@ class RegionDetailView(RecordDetailView):
     list_title = "Countries"
     list_url_name = "geography:countries"
     context_object_name = "region"
-
-
-def search(request):
-    return render(request, "cooperation/search.html", {"query": request.GET.get("q", "")})

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import Agreement
+from cooperation import fulltext
 from cooperation.constraints import FieldCheckConstraint
 from cooperation.models import AuditedModel, Country, Partner, SensitiveRecord
 from cooperation.visibility import SensitiveRecordQuerySet, VisibleThroughQuerySet
@@ -164,6 +165,7 @@ class JointOperation(SensitiveRecord):
             models.Index(fields=["started_on", "id"]),
             models.Index(fields=["status", "started_on"]),
             models.Index(fields=["kind", "started_on"]),
+            fulltext.index(fulltext.OPERATION, "operation_search"),
         ]
         constraints = [
             *SensitiveRecord.Meta.constraints,
@@ -526,6 +528,7 @@ class JournalEntry(AuditedModel):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         verbose_name_plural = "journal entries"
+        indexes = [fulltext.index(fulltext.JOURNAL_ENTRY, "journal_entry_search")]
         constraints = [
             models.CheckConstraint(
                 name="journal_kind_valid", condition=Q(kind__in=JournalKind.values)
