@@ -304,7 +304,9 @@ class SearchForm(forms.Form):
         required=False,
         widget=SearchInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         error_messages={
-            "max_length": "Use at most %(limit_value)d characters (this search has %(show_value)d).",
+            "max_length": (
+                "Use at most %(limit_value)d characters (this search has %(show_value)d)."
+            ),
             "null_characters_not_allowed": "The search contains a NUL character: remove it.",
         },
         help_text='Words, "an exact phrase", either or other, -excluded.',
