@@ -367,6 +367,8 @@ class Seizure(AuditedModel):
         indexes = [
             models.Index(fields=["seized_on"]),
             models.Index(fields=["substance", "seized_on"]),
+            # "Operations with a seizure of these substances" reads this index alone.
+            models.Index(fields=["substance", "operation"], name="seizure_by_substance"),
         ]
         constraints = [
             FieldCheckConstraint(
