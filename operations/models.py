@@ -162,7 +162,10 @@ class JointOperation(SensitiveRecord):
     class Meta(SensitiveRecord.Meta):
         ordering = ["-started_on", "name"]
         indexes = [
-            models.Index(fields=["started_on", "id"]),
+            # Newest first, with what visibility reads: deep pages walk this index alone.
+            models.Index(
+                fields=["started_on", "id"], include=["sensitivity"], name="operation_by_start"
+            ),
             models.Index(fields=["status", "started_on"]),
             models.Index(fields=["kind", "started_on"]),
             fulltext.index(fulltext.OPERATION, "operation_search"),
