@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test install install-dev lint format migrate demo dataset bench stop-db clean
+.PHONY: run test install install-dev lint format migrate demo dataset bench bench-portal stop-db clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ dataset: migrate
 BENCH_OPERATIONS ?= 1000000
 bench: install
 	$(BIN)/python bench/generate_dataset.py --operations $(BENCH_OPERATIONS)
+
+# The portal's pages on a generated database (DATABASE_URL, e.g. …/bench_dataset).
+bench-portal: install
+	$(BIN)/python bench/portal.py
 
 stop-db:
 	-$(BIN)/python -c "from pathlib import Path; from cooperation.embedded_postgres import stop; stop(Path('.pgdata').resolve())"

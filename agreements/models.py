@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from cooperation import fulltext
 from cooperation.constraints import FieldCheckConstraint
 from cooperation.models import AuditedModel, Partner, SensitiveRecord
 from cooperation.visibility import SensitiveRecordQuerySet, VisibleThroughQuerySet
@@ -159,6 +160,7 @@ class Agreement(SensitiveRecord):
             models.Index(fields=["signed_on"]),
             models.Index(fields=["entry_into_force_on"]),
             models.Index(fields=["expires_on"]),
+            fulltext.index(fulltext.AGREEMENT, "agreement_search"),
         ]
         constraints = [
             *SensitiveRecord.Meta.constraints,

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from cooperation import fulltext
 from cooperation.constraints import FieldCheckConstraint
 from cooperation.visibility import Sensitivity, VisibleQuerySet
 
@@ -199,7 +200,10 @@ class Partner(models.Model):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["kind", "name"])]
+        indexes = [
+            models.Index(fields=["kind", "name"]),
+            fulltext.index(fulltext.PARTNER, "partner_search"),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="partner_kind_valid", condition=Q(kind__in=PartnerKind.values)

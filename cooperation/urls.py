@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from cooperation import views
+from cooperation import search, views
 
 partner_patterns = (
     [
@@ -25,7 +25,7 @@ urlpatterns = [
     path("operations/", include("operations.urls")),
     path("partners/", include(partner_patterns)),
     path("", include(geography_patterns)),
-    path("search/", views.search, name="search"),
+    path("search/", search.search, name="search"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("cooperation.api.urls")),

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
@@ -354,7 +354,3 @@ class RegionDetailView(PlaceDetailView):
             ).count(),
         )
         return context
-
-
-def search(request):
-    return render(request, "cooperation/search.html", {"query": request.GET.get("q", "")})

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import Agreement
+from cooperation import fulltext
 from cooperation.constraints import FieldCheckConstraint
 from cooperation.models import AuditedModel, Country, Partner, SensitiveRecord
 from cooperation.visibility import SensitiveRecordQuerySet, VisibleThroughQuerySet
@@ -161,9 +162,13 @@ class JointOperation(SensitiveRecord):
     class Meta(SensitiveRecord.Meta):
         ordering = ["-started_on", "name"]
         indexes = [
-            models.Index(fields=["started_on", "id"]),
+            # Newest first, with what visibility reads: deep pages walk this index alone.
+            models.Index(
+                fields=["started_on", "id"], include=["sensitivity"], name="operation_by_start"
+            ),
             models.Index(fields=["status", "started_on"]),
             models.Index(fields=["kind", "started_on"]),
+            fulltext.index(fulltext.OPERATION, "operation_search"),
         ]
         constraints = [
             *SensitiveRecord.Meta.constraints,
@@ -365,6 +370,8 @@ class Seizure(AuditedModel):
         indexes = [
             models.Index(fields=["seized_on"]),
             models.Index(fields=["substance", "seized_on"]),
+            # "Operations with a seizure of these substances" reads this index alone.
+            models.Index(fields=["substance", "operation"], name="seizure_by_substance"),
         ]
         constraints = [
             FieldCheckConstraint(
@@ -526,6 +533,7 @@ class JournalEntry(AuditedModel):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         verbose_name_plural = "journal entries"
+        indexes = [fulltext.index(fulltext.JOURNAL_ENTRY, "journal_entry_search")]
         constraints = [
             models.CheckConstraint(
                 name="journal_kind_valid", condition=Q(kind__in=JournalKind.values)

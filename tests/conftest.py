@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -10,6 +12,20 @@ from django.contrib.auth.models import AnonymousUser
 from cooperation.models import Partner
 from cooperation.visibility import ADMINISTRATOR_GROUP, ANALYST_GROUP, OFFICER_GROUP
 from tests import factories
+
+# Where browser tests save their screenshots (git ignores test-artifacts/).
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+STARTED = time.time()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say where this run's screenshots are (the browser tests take them)."""
+    if not SCREENSHOTS.is_dir():
+        return
+    taken = [path for path in SCREENSHOTS.glob("*.png") if path.stat().st_mtime >= STARTED]
+    if taken:
+        terminalreporter.write_sep("-", "screenshots")
+        terminalreporter.write_line(f"{len(taken)} browser screenshots in {SCREENSHOTS}")
 
 
 @pytest.fixture(autouse=True)
