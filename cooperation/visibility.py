@@ -40,14 +40,39 @@ def viewer(user) -> tuple[bool, list[int]]:
     memo = getattr(user, MEMO, None)
     if memo is not None:
         return memo
-    return is_administrator(user), represented_partner_ids(user)
+    return _read_viewer(user)
+
+
+def _read_viewer(user) -> tuple[bool, list[int]]:
+    """:func:`is_administrator` and :func:`represented_partner_ids` in one statement."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False, []
+    from django.contrib.auth import get_user_model
+    from django.contrib.postgres.expressions import ArraySubquery
+    from django.db.models import Exists, OuterRef
+
+    from cooperation.models import Partner
+
+    administers, partners = (
+        get_user_model()
+        ._base_manager.filter(pk=user.pk)
+        .annotate(
+            administers=Exists(
+                user.groups.model.objects.filter(user=OuterRef("pk"), name=ADMINISTRATOR_GROUP)
+            ),
+            partner_ids=ArraySubquery(Partner.objects.represented_by(user).order_by().values("pk")),
+        )
+        .values_list("administers", "partner_ids")
+        .get()
+    )
+    return user.is_superuser or administers, list(partners)
 
 
 def remember_viewer(user) -> None:
     """Read the user's role and partners once for the request about to be served (one request
     builds several visibility-filtered querysets). :func:`forget_viewer` ends it."""
     if user is not None and user.is_authenticated:
-        setattr(user, MEMO, (is_administrator(user), represented_partner_ids(user)))
+        setattr(user, MEMO, _read_viewer(user))
 
 
 def forget_viewer(user) -> None:
