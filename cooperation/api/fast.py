@@ -11,6 +11,7 @@ equal for every resource. Field types it does not know fall back to DRF's own
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
@@ -25,8 +26,8 @@ from django.db.models import Aggregate, F, Func, OuterRef, Subquery, prefetch_re
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.encoding import is_protected_type
+from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
-from rest_framework import relations, serializers
 from rest_framework.settings import api_settings
 
 import cooperation.lookups  # noqa: F401 - registers field__any
@@ -138,6 +139,12 @@ def _compile_field(field, context) -> Getter:
     ):
         read = _path(field.source)
         return read
+    if (
+        isinstance(field, drf_fields.DateTimeField)
+        and getattr(field, "format", api_settings.DATETIME_FORMAT) == ISO_8601
+        and "timezone" not in field.__dict__
+    ):
+        return _iso_instant(_path(field.source), field.default_timezone())
     if isinstance(field, IDENTITY) and not isinstance(field, drf_fields.DateTimeField):
         return _path(field.source)
     if isinstance(field, drf_fields.DecimalField) and not getattr(
@@ -152,6 +159,22 @@ def _compile_field(field, context) -> Getter:
         return None if value is None else to_representation(value)
 
     return fallback
+
+
+def _iso_instant(read: Getter, zone) -> Getter:
+    """DRF's ISO 8601 rendering of an aware datetime (UTC written ``Z``), without its field."""
+
+    def instant(obj):
+        value = read(obj)
+        if not value:
+            return None
+        if zone is not None:
+            # As DRF's enforce_timezone: aware values move to the zone, naive ones are in it.
+            value = value.astimezone(zone) if value.tzinfo else value.replace(tzinfo=zone)
+        text = value.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return instant
 
 
 def compile_serializer(serializer) -> Callable[[object], dict]:
@@ -375,6 +398,7 @@ def _lookups_not_joins(model, ordering) -> list:
     return result
 
 
+@functools.cache
 def _link_keys(field, outer: str = "pk"):
     """The keys a many-to-many relation links a row to, in the target's order, as one
     ``ARRAY(...)`` subquery."""
@@ -522,9 +546,12 @@ def _keys(value):
     return value or []
 
 
+@functools.cache
 def _target_row(field):
     """The record a foreign key ``field`` points at, as a JSON array inside its row, and a
     function turning that array back into a model instance (one per key and page: ``built``).
+    Both depend only on the models, so they are built once (as :func:`_link_keys`): a query
+    expression is copied, never changed, when a queryset uses it.
     Its audit columns stay behind, as in :func:`_share_related`; ``None`` when a column's
     type does not survive JSON."""
     target = field.related_model
