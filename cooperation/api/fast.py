@@ -552,10 +552,15 @@ def _target_row(field):
     function turning that array back into a model instance (one per key and page: ``built``).
     Both depend only on the models, so they are built once (as :func:`_link_keys`): a query
     expression is copied, never changed, when a queryset uses it.
-    Its audit columns stay behind, as in :func:`_share_related`; ``None`` when a column's
-    type does not survive JSON."""
+    ``None`` when a column's type does not survive JSON."""
     target = field.related_model
-    fields = [f for f in target._meta.concrete_fields if f.name not in AUDIT_FIELDS]
+    # What names a record (name, code, title, acronym) travels; its audit columns and long
+    # texts (descriptions, summaries) stay behind, loaded only if something reads them.
+    fields = [
+        f
+        for f in target._meta.concrete_fields
+        if f.name not in AUDIT_FIELDS and (f.primary_key or not isinstance(f, models.TextField))
+    ]
     columns = [_column(f) for f in fields]
     if any(column is None for column in columns):
         return None
