@@ -14,7 +14,9 @@ SECTIONS = (
     ("geography:countries", "Countries", None),
     ("search", "Search", None),
 )
-ACTIONS: tuple = ()  # (URL name, label, permission), e.g. logging an operation
+ACTIONS: tuple = (  # (URL name, label, permission)
+    ("operations:create", "Log an operation", "operations.add_jointoperation"),
+)
 
 
 def portal(request) -> dict:
@@ -29,7 +31,10 @@ def portal(request) -> dict:
         current = path == url if url == "/" else path.startswith(url)
         return {"url": url, "label": label, "current": current}
 
-    return {
-        "navigation": [item(n, label) for n, label, perm in SECTIONS if allowed(perm)],
-        "actions": [item(n, label) for n, label, perm in ACTIONS if allowed(perm)],
-    }
+    actions = [item(n, label) for n, label, perm in ACTIONS if allowed(perm)]
+    navigation = [item(n, label) for n, label, perm in SECTIONS if allowed(perm)]
+    if any(action["current"] for action in actions):
+        # One link is the current page: the action's, not its section's as well.
+        for section in navigation:
+            section["current"] = False
+    return {"navigation": navigation, "actions": actions}
