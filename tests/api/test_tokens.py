@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import path, reverse
+from django.urls import include, path, reverse
 from django.utils import timezone
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
@@ -54,6 +54,8 @@ urlpatterns = [
     path("probe/", Probe.as_view(), name="probe"),
     path("throttled/", ThrottledProbe.as_view(), name="throttled"),
     path("admin/", admin.site.urls),
+    # The portal's own pages: every page, the admin's too, renders its navigation.
+    path("", include("cooperation.urls")),
 ]
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
