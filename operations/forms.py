@@ -9,6 +9,8 @@ service (:mod:`operations.services`) checks them against the database as it writ
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
@@ -31,6 +33,15 @@ from operations.models import (
     Participation,
     Seizure,
 )
+
+
+def plain_decimals(form, *names) -> None:
+    """Show stored decimals as typed (``1200``, not ``1200.000``) in an unbound form."""
+    for name in names:
+        value = form.initial.get(name)
+        if isinstance(value, Decimal):
+            text = f"{value:f}"
+            form.initial[name] = text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def version_of(operation: JointOperation) -> str:
@@ -81,6 +92,7 @@ class OperationForm(forms.ModelForm):
         self.user = user
         if self.instance.pk:
             self.fields["version"].initial = version_of(self.instance)
+        plain_decimals(self, "hectares_eradicated", "assets_seized_usd")
         self.fields["sensitivity"].help_text = (
             "Public: everyone. Partners: every signed-in user. Restricted: the partners taking "
             "part, those it is shared with, and administrators."
@@ -159,6 +171,10 @@ class SeizureForm(RowForm):
         }
         labels = {"country": "Country where seized", "mass_per_unit_kg": "Mass per unit (kg)"}
         help_texts = {"mass_per_unit_kg": "Only for units or plants: converts them to kg."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plain_decimals(self, "quantity", "mass_per_unit_kg")
 
 
 class RowFormSet(BaseInlineFormSet):
