@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 # (URL name, label, permission needed or None). Reading is open to everyone: what a page
 # lists is decided by ``visible_to``; writing needs the model permission of the officer group.
@@ -14,7 +15,9 @@ SECTIONS = (
     ("geography:countries", "Countries", None),
     ("search", "Search", None),
 )
-ACTIONS: tuple = ()  # (URL name, label, permission), e.g. logging an operation
+ACTIONS: tuple = (  # (URL name, label, permission)
+    ("operations:create", "Log an operation", "operations.add_jointoperation"),
+)
 
 
 def portal(request) -> dict:
@@ -29,9 +32,19 @@ def portal(request) -> dict:
         current = path == url if url == "/" else path.startswith(url)
         return {"url": url, "label": label, "current": current}
 
-    # Callables, which templates call when they use them: pages outside the portal (the
-    # admin, a test's own URLconf) never resolve the portal's URLs.
+    def links():
+        actions = [item(n, label) for n, label, perm in ACTIONS if allowed(perm)]
+        navigation = [item(n, label) for n, label, perm in SECTIONS if allowed(perm)]
+        if any(action["current"] for action in actions):
+            # One link is the current page: the action's, not its section's as well.
+            for section in navigation:
+                section["current"] = False
+        return {"navigation": navigation, "actions": actions}
+
+    # Resolved only when a template uses them: pages outside the portal (the admin, a test's
+    # own URLconf) never reverse the portal's URLs.
+    resolved = SimpleLazyObject(links)
     return {
-        "navigation": lambda: [item(n, label) for n, label, perm in SECTIONS if allowed(perm)],
-        "actions": lambda: [item(n, label) for n, label, perm in ACTIONS if allowed(perm)],
+        "navigation": lambda: resolved["navigation"],
+        "actions": lambda: resolved["actions"],
     }

@@ -441,6 +441,16 @@ class AuditedModel(models.Model):
         abstract = True
 
 
+def stamp(instance, user, *, creating: bool) -> None:
+    """Record who made the change on an audited row (every write, API or portal, does)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return
+    if creating and hasattr(instance, "created_by_id"):
+        instance.created_by = user
+    if hasattr(instance, "updated_by_id"):
+        instance.updated_by = user
+
+
 class SensitiveRecord(AuditedModel):
     """A record with a sensitivity level and an explicit list of partners it is shared with.
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django.contrib.humanize",
+    "django.forms",
     "django_htmx",
     "rest_framework",
     "django_filters",
@@ -88,6 +89,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render with the project's templates (``templates/portal/widgets/``) as well as
+# Django's own.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # PostgreSQL is the only engine: a real server from DATABASE_URL, else the embedded one.
 EMBEDDED_POSTGRES_DIR = Path(os.environ.get("EMBEDDED_POSTGRES_DIR", BASE_DIR / ".pgdata"))

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from cooperation import search, views
+from cooperation import autocomplete, search, views
 
 partner_patterns = (
     [
@@ -18,6 +18,15 @@ geography_patterns = (
     ],
     "geography",
 )
+# Suggestions for the autocomplete boxes of the portal's forms.
+autocomplete_patterns = (
+    [
+        path("partners/", autocomplete.PartnerSuggestions.as_view(), name="partners"),
+        path("countries/", autocomplete.CountrySuggestions.as_view(), name="countries"),
+        path("agreements/", autocomplete.AgreementSuggestions.as_view(), name="agreements"),
+    ],
+    "autocomplete",
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -26,6 +35,7 @@ urlpatterns = [
     path("partners/", include(partner_patterns)),
     path("", include(geography_patterns)),
     path("search/", search.search, name="search"),
+    path("autocomplete/", include(autocomplete_patterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("cooperation.api.urls")),

@@ -9,6 +9,7 @@ response, count and summary reaches the same answer.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
@@ -181,3 +182,21 @@ class VisibleThroughQuerySet(models.QuerySet):
         return self.filter(
             **{f"{self.parent_field}__in": parent_model.objects.visible_to(user).values("pk")}
         )
+
+
+HIDDEN_FROM_AUTHOR = (
+    "You could not see this record after saving it: make a partner you act for take part, "
+    "share it with one, or lower its sensitivity."
+)
+
+
+def read_back(queryset, pk):
+    """The record ``pk`` as its author sees it just after writing it: ``queryset`` is already
+    cut by ``visible_to(author)``. A write may not hide a record from the person who made it
+    (restricted, with no partner they act for taking part or sharing it), so this
+    raises a ``ValidationError`` on ``sensitivity`` instead; the caller's transaction then
+    undoes the write. The API and the portal's forms both end their writes here."""
+    try:
+        return queryset.get(pk=pk)
+    except queryset.model.DoesNotExist:
+        raise ValidationError({"sensitivity": [HIDDEN_FROM_AUTHOR]}) from None

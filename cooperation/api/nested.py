@@ -15,22 +15,13 @@ from rest_framework import serializers
 
 from cooperation.api.errors import api_errors
 from cooperation.api.shaping import ShapedSerializer
+from cooperation.models import stamp
 
 
 class ChildSerializer(ShapedSerializer):
     """A child row inside its record: ``id`` names an existing row to update."""
 
     id = serializers.IntegerField(required=False)
-
-
-def stamp(instance, user, *, creating: bool) -> None:
-    """Record who made the change on an audited row."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return
-    if creating and hasattr(instance, "created_by_id"):
-        instance.created_by = user
-    if hasattr(instance, "updated_by_id"):
-        instance.updated_by = user
 
 
 def full_clean_or_raise(instance, *, exclude=None) -> None:

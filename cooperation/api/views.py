@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -27,7 +27,7 @@ from cooperation.api.renderers import (
     csv_line,
     dumps,
 )
-from cooperation.visibility import forget_viewer, remember_viewer
+from cooperation.visibility import forget_viewer, read_back, remember_viewer
 
 EXPORT_CHUNK = 1000
 
@@ -190,21 +190,11 @@ class RecordResource(ResourceMixin, viewsets.ModelViewSet):
         return self.written(instance, status.HTTP_200_OK)
 
     def saved_and_visible(self, serializer):
-        """Save, then re-read the row as its author will see it. A write that would hide the
-        row from its own author (restricted, and their partner neither takes part nor is
-        shared with) is refused, inside the transaction, so nothing stays written."""
+        """Save, then re-read the row as its author will see it; a write that would hide it
+        from them is refused (:func:`~cooperation.visibility.read_back`), inside the
+        transaction, so nothing stays written."""
         instance = serializer.save()
-        try:
-            return self.get_queryset().get(pk=instance.pk)
-        except ObjectDoesNotExist:
-            raise serializers.ValidationError(
-                {
-                    "sensitivity": [
-                        "You could not see this record after saving it: make a partner you "
-                        "act for take part, share it with one, or lower its sensitivity."
-                    ]
-                }
-            ) from None
+        return read_back(self.get_queryset(), instance.pk)
 
     def written(self, instance, code: int) -> Response:
         response = Response(self.get_serializer(instance).data, status=code)
