@@ -176,7 +176,7 @@ def test_the_list_makes_the_same_queries_for_few_or_many_rows(client, cast):
         agreement = factories.AgreementFactory(parties=[cast.colombia, cast.peru])
         agreement.areas.set(["joint_training"])
     assert queries_for(client, url) == few
-    assert few == 10  # session, user, viewer; 3 panel vocabularies; 2 checks; count; page
+    assert few == 12  # session, user, viewer, 2 permissions; 3 vocabularies; 2 checks; count, page
 
 
 def test_the_detail_page_shows_parties_lifecycle_areas_and_amendments(client, cast):

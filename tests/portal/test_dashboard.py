@@ -289,4 +289,4 @@ def test_it_makes_the_same_few_queries_however_many_records_there_are(client, ca
     assert queries_for(client) == few
     # session, user, the viewer's role and partners (2), three month figures, two trends and
     # their two vocabularies, expiring, latest agreements, operations and journal entries
-    assert few == 14
+    assert few == 16

@@ -220,10 +220,10 @@ def add_operations(cast, count: int) -> None:
         operation.countries.set([factories.country("COL")])
 
 
-# Session and user (2), role and partners (2), the panel's vocabularies (6), the count, the
+# Session and user (2), role and partners (1), the panel's vocabularies (6), the count, the
 # user's permissions for the navigation (2), then the page of operations, their countries and
 # their participants (3).
-LIST_PAGE_QUERIES = 16
+LIST_PAGE_QUERIES = 15
 
 
 @pytest.mark.parametrize("count", [3, 30])

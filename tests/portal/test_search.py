@@ -281,11 +281,15 @@ def test_the_queries_use_the_search_indexes(db):
     )
     sql, params = matches.query.sql_with_params()
     with connection.cursor() as cursor:
+        # Neither a sequential scan nor a plain index scan (on the ordering's index, say): only
+        # a bitmap scan is left, and only an index on the document can serve its condition.
         # Not SET LOCAL: that is a no-op when the connection is outside a transaction block.
         cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET enable_indexscan = off")
         try:
             cursor.execute(f"EXPLAIN {sql}", params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
         finally:
             cursor.execute("RESET enable_seqscan")
+            cursor.execute("RESET enable_indexscan")
     assert "operation_search" in plan
