@@ -9,6 +9,7 @@ from __future__ import annotations
 import django_filters
 
 from agreements.models import Agreement, AgreementParty, AgreementStatus, CooperationArea
+from cooperation import fulltext
 from cooperation.filters import (
     ChoicesFilter,
     CodesFilter,
@@ -32,8 +33,9 @@ class AgreementFilterSet(ParticipantFilterSet):
 
     q = TextSearchFilter(
         fields=("title", "short_title", "reference", "summary"),
+        document=fulltext.AGREEMENT,
         label="Search",
-        help_text="Words in the title, short title, reference or summary.",
+        help_text="Words, or their beginnings, in the title, short title, reference or summary.",
     )
     kind = ChoicesFilter(choices=Agreement.Kind.choices, label="Kind")
     scope = ChoicesFilter(choices=Agreement.Scope.choices, label="Scope")

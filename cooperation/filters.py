@@ -24,12 +24,14 @@ import re
 
 import django_filters
 from django import forms
+from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 
+from cooperation.fulltext import CONFIG
 from cooperation.models import Country, Deletion, Membership, Partner, Region
 
 # PostgreSQL ``bigint``: a larger id would fail in the database instead of in the form.
@@ -334,14 +336,30 @@ class YesNoFilter(django_filters.BooleanFilter):
 
 
 class TextSearchFilter(django_filters.CharFilter):
-    """Free text: every word must appear, in any case, in at least one of ``fields``."""
+    """Free text: every word must appear in at least one of ``fields``.
 
-    def __init__(self, *args, fields: tuple[str, ...], **kwargs):
+    With a ``document`` (the model's full-text document, :mod:`cooperation.fulltext`, which
+    its GIN index is built on), each word matches the beginning of a word of the document,
+    stemmed in English (``seiz`` and ``seizures`` find "seizure"), through that index: a
+    list of a million operations answers in milliseconds. Without one (small reference
+    tables), each word matches anywhere in a field, in any case.
+    """
+
+    def __init__(self, *args, fields: tuple[str, ...], document=None, **kwargs):
         self.search_fields = tuple(fields)
+        self.document = document
         kwargs.setdefault("max_length", 200)
         super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
+        if self.document is not None:
+            words = re.findall(r"\w+", value or "")
+            if not words:
+                return qs
+            query = SearchQuery(
+                " & ".join(f"{word}:*" for word in words), search_type="raw", config=CONFIG
+            )
+            return qs.alias(text_search_document=self.document).filter(text_search_document=query)
         for word in (value or "").split():
             matches = Q()
             for field in self.search_fields:

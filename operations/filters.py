@@ -11,6 +11,7 @@ import django_filters
 from django.db.models import Exists, OuterRef
 
 from agreements.models import Agreement
+from cooperation import fulltext
 from cooperation.filters import (
     ChoicesFilter,
     CodesFilter,
@@ -50,7 +51,10 @@ class JointOperationFilterSet(ParticipantFilterSet):
     participant_relation = "participations"
 
     q = TextSearchFilter(
-        fields=("name", "summary"), label="Search", help_text="Words in the name or summary."
+        fields=("name", "summary"),
+        document=fulltext.OPERATION,
+        label="Search",
+        help_text="Words, or their beginnings, in the name or summary.",
     )
     kind = CodesFilter(
         queryset=OperationKind.objects.all(),
@@ -258,7 +262,10 @@ class JournalEntryFilterSet(django_filters.FilterSet):
         help_text="ISO 8601 moment; a bare date keeps the whole of that day (UTC).",
     )
     q = TextSearchFilter(
-        fields=("title", "body"), label="Search", help_text="Words in the title or text."
+        fields=("title", "body"),
+        document=fulltext.JOURNAL_ENTRY,
+        label="Search",
+        help_text="Words, or their beginnings, in the title or text.",
     )
     updated_since = UpdatedSinceFilter()
     ordering = StableOrderingFilter(

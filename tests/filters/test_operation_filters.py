@@ -235,3 +235,13 @@ def test_ordering_sorts_operations_by_the_fields_named(db):
 
 def test_an_unknown_ordering_is_an_error(db):
     assert "ordering" in errors(JointOperationFilterSet, {"ordering": "kind"})
+
+
+def test_q_matches_the_beginnings_of_words_stemmed_and_ignores_punctuation(db):
+    seizure = factories.JointOperationFactory(name="Harbour watch", summary="Seizures at port.")
+    factories.JointOperationFactory(name="Reseize drill")  # "seiz" inside a word: no match
+
+    assert operations({"q": "seiz"}) == {seizure}
+    assert operations({"q": "seizure harb"}) == {seizure}
+    assert operations({"q": "'seizures' & (port)"}) == {seizure}
+    assert operations({"q": "!!"}) == set(JointOperation.objects.all())  # no word: no filter
