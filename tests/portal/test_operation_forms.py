@@ -7,10 +7,8 @@ import datetime
 import html
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.test import Client
 
 from agreements.models import Agreement
 from operations.models import (
@@ -574,71 +572,3 @@ def test_an_impact_report_made_before_what_it_reports_is_refused(client, cast, o
     assert "A report cannot precede what it reports." in error_beside(page, "id_reported_on")
     assert "Kept description" in page.text
     assert not CommunityImpactReport.objects.exists()
-
-
-# -- in a browser -----------------------------------------------------------------------------
-
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium to drive")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_in_a_browser_rows_are_added_and_records_chosen_with_the_keyboard(
-    live_server, cast, monkeypatch
-):
-    """The scripts: a row added without a reload, whose autocomplete box works like the
-    others; records chosen with arrows and Enter; a removed row is not saved."""
-    from playwright.sync_api import sync_playwright
-
-    # Playwright runs an event loop in this thread; the ORM calls below are not in it.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    client = Client()
-    client.force_login(cast.officer)
-    cookie = client.cookies["sessionid"].value
-
-    def choose(page, selector: str, typed: str) -> None:
-        page.focus(selector)
-        page.keyboard.type(typed)
-        options = selector + "_options"
-        page.wait_for_selector(f"{options}:not([hidden]) [role=option]:not([aria-disabled])")
-        page.keyboard.press("ArrowDown")
-        page.keyboard.press("Enter")
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        context = browser.new_context()
-        context.add_cookies([{"name": "sessionid", "value": cookie, "url": live_server.url}])
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(error))
-        page.goto(f"{live_server.url}/operations/new/")
-        page.fill("#id_name", "Operation Keyboard")
-        page.select_option("#id_kind", "raid")
-        page.fill("#id_started_on", "2024-03-01")
-        choose(page, "#id_countries", "colombia")
-        choose(page, "#id_countries", "peru")
-        choose(page, "#id_participations-0-partner", "government of colombia")
-        page.select_option("#id_participations-0-role", "lead")
-        page.click("text=Add a participant")
-        assert page.evaluate("document.activeElement.id") == "id_participations-1-partner"
-        choose(page, "#id_participations-1-partner", "government of peru")
-        page.click("text=Add a participant")
-        choose(page, "#id_participations-2-partner", "colombian navy")
-        page.check("#id_participations-2-DELETE")
-        page.click("text=Add a seizure")
-        page.select_option("#id_seizures-0-substance", "cocaine")
-        page.fill("#id_seizures-0-quantity", "12")
-        page.select_option("#id_seizures-0-unit", "kg")
-        page.fill("#id_seizures-0-seized_on", "2024-03-02")
-        choose(page, "#id_seizures-0-transit_countries", "panama")
-        page.click("button:has-text('Log the operation')")
-        page.wait_for_url(f"{live_server.url}/operations/*/")
-        browser.close()
-    assert errors == []
-
-    operation = JointOperation.objects.get(name="Operation Keyboard")
-    assert sorted(operation.countries.values_list("pk", flat=True)) == ["COL", "PER"]
-    assert {p.partner for p in operation.participations.all()} == {cast.colombia, cast.peru}
-    assert operation.lead == cast.colombia
-    seizure = operation.seizures.get()
-    assert list(seizure.transit_countries.values_list("pk", flat=True)) == ["PAN"]
