@@ -127,9 +127,14 @@ def month_figures(*, operations, seizures, agreements, month: Month) -> MonthFig
         arrested=Coalesce(Sum("arrests", filter=this.q("started_on")), 0),
         arrested_before=Coalesce(Sum("arrests", filter=last.q("started_on")), 0),
     )
-    kg = seizures.order_by().aggregate(
-        kg=Sum("kg_equivalent", filter=this.q("seized_on")),
-        kg_before=Sum("kg_equivalent", filter=last.q("seized_on")),
+    # Only the two months' seizures are read (by the index on the day seized).
+    kg = (
+        seizures.filter(seized_on__range=(last.first, this.last))
+        .order_by()
+        .aggregate(
+            kg=Sum("kg_equivalent", filter=this.q("seized_on")),
+            kg_before=Sum("kg_equivalent", filter=last.q("seized_on")),
+        )
     )
     signed = agreements.order_by().aggregate(
         total=Count("pk"),

@@ -27,6 +27,7 @@ class Dimension:
     expression: str  # SQL over the aliases of the subject's joins
     joins: tuple[str, ...] = ()
     filter_param: str | None = None  # the list filter that selects one group
+    many: bool = False  # a row may belong to several groups (its countries, its partners)
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,10 @@ SEIZURES = Subject(
             filter_param="region",
         ),
         "partner": Dimension(
-            "part.partner_id", (PARTICIPANTS.format(operation="t.operation_id"),), "partner"
+            "part.partner_id",
+            (PARTICIPANTS.format(operation="t.operation_id"),),
+            "partner",
+            many=True,
         ),
         "kind": Dimension(
             "op.kind_id", ("JOIN operations_jointoperation op ON op.id = t.operation_id",)
@@ -88,6 +92,7 @@ OPERATIONS = Subject(
             "oc.country_id",
             ("JOIN operations_jointoperation_countries oc ON oc.jointoperation_id = t.id",),
             filter_param="country",
+            many=True,
         ),
         "region": Dimension(
             "ctry.{level}",
@@ -96,9 +101,10 @@ OPERATIONS = Subject(
                 "JOIN cooperation_country ctry ON ctry.iso3 = oc.country_id",
             ),
             filter_param="region",
+            many=True,
         ),
         "partner": Dimension(
-            "part.partner_id", (PARTICIPANTS.format(operation="t.id"),), "partner"
+            "part.partner_id", (PARTICIPANTS.format(operation="t.id"),), "partner", many=True
         ),
     },
     metrics={
@@ -142,15 +148,27 @@ def aggregate(
         for join in dimension.joins:
             if join not in joins:
                 joins.append(join)
-    inner = ", ".join(["t.id AS row_id", *selects])
-    columns = ", ".join(f"g.{name}" for name in group_by)
     metrics = ", ".join(f"{sql} AS {name}" for name, sql in subject.metrics.items())
-    sql = (
-        f"SELECT {columns + ', ' if columns else ''}{metrics} "
-        f"FROM (SELECT DISTINCT {inner} FROM {subject.table} t {' '.join(joins)} "
-        f"WHERE t.id IN ({ids_sql})) g JOIN {subject.table} t ON t.id = g.row_id"
-        + (f" GROUP BY {columns} ORDER BY {columns}" if columns else "")
-    )
+    if any(subject.dimensions[name].many for name in group_by if name != "period"):
+        # A row may fall in several groups: its (row, group) pairs, each once, then the sums.
+        inner = ", ".join(["t.id AS row_id", *selects])
+        columns = ", ".join(f"g.{name}" for name in group_by)
+        sql = (
+            f"SELECT {columns + ', ' if columns else ''}{metrics} "
+            f"FROM (SELECT DISTINCT {inner} FROM {subject.table} t {' '.join(joins)} "
+            f"WHERE t.id IN ({ids_sql})) g JOIN {subject.table} t ON t.id = g.row_id"
+            + (f" GROUP BY {columns} ORDER BY {columns}" if columns else "")
+        )
+    else:
+        # Each row in one group: grouped straight from the rows themselves (the queryset's
+        # own statement, so the table is read once, not again by id).
+        rows_sql, ids_params = rows.order_by().select_related(None).query.sql_with_params()
+        positions = ", ".join(str(position) for position in range(1, len(selects) + 1))
+        sql = (
+            f"SELECT {', '.join(selects) + ', ' if selects else ''}{metrics} "
+            f"FROM ({rows_sql}) t {' '.join(joins)}"
+            + (f" GROUP BY {positions} ORDER BY {positions}" if selects else "")
+        )
     with connection.cursor() as cursor:
         cursor.execute(sql, ids_params)
         names = [column.name for column in cursor.description]
