@@ -115,3 +115,23 @@ def test_a_record_one_may_not_see_looks_exactly_like_one_that_does_not_exist(
     hidden_page = client.get(f"/agreements/{hidden.pk}/")
     assert hidden_page.status_code == missing.status_code == 404
     assert hidden_page.content == missing.content
+
+
+def test_a_server_error_gets_the_portal_500_page_without_details(client, cast, settings):
+    from django.urls import path
+
+    from cooperation import urls
+
+    def broken(request):
+        raise RuntimeError("database on fire")
+
+    settings.DEBUG = False
+    settings.ROOT_URLCONF = type(
+        "BrokenURLs", (), {"urlpatterns": [path("broken/", broken), *urls.urlpatterns]}
+    )
+    client.raise_request_exception = False
+    page = client.get("/broken/")
+    assert page.status_code == 500
+    assert "Something went wrong on our side" in page.text
+    assert "nothing was saved" in page.text
+    assert "database on fire" not in page.text
