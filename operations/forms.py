@@ -14,6 +14,8 @@ from decimal import Decimal
 from django import forms
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 
 from agreements.models import Agreement
 from cooperation.autocomplete import (
@@ -44,9 +46,7 @@ def plain_decimals(form, *names) -> None:
             form.initial[name] = text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def version_of(operation: JointOperation) -> str:
-    """The version an edit form was opened at: when the operation was last saved."""
-    return operation.updated_at.isoformat() if operation.updated_at else ""
+STALE_EDIT = "Someone changed this operation or its participants, legal basis or seizures"
 
 
 class OperationForm(forms.ModelForm):
@@ -91,12 +91,37 @@ class OperationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         if self.instance.pk:
-            self.fields["version"].initial = version_of(self.instance)
+            self.fields["version"].initial = self.instance.version_for(user)
         plain_decimals(self, "hectares_eradicated", "assets_seized_usd")
         self.fields["sensitivity"].help_text = (
             "Public: everyone. Partners: every signed-in user. Restricted: the partners taking "
             "part, those it is shared with, and administrators."
         )
+
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            # Told now, with any other error; the save checks again with the row locked.
+            self.is_current(self.instance)
+        return cleaned
+
+    def is_current(self, stored: JointOperation) -> bool:
+        """Whether the form was opened at the version ``stored`` is at; if not, say why the
+        edit is refused, so that nobody's changes are silently overwritten."""
+        if self.cleaned_data.get("version") == stored.version_for(self.user):
+            return True
+        if any(STALE_EDIT in error for error in self.non_field_errors()):
+            return False
+        who = stored.updated_by.get_username() if stored.updated_by else "someone else"
+        when = date_format(localtime(stored.updated_at), "j M Y, H:i")
+        self.add_error(
+            None,
+            f"{STALE_EDIT} after you opened this form, so your changes were not saved, to "
+            f"keep theirs (the operation itself was last saved by {who}, {when} UTC). Open "
+            "the operation to see what changed, then edit it again.",
+        )
+        return False
 
 
 class RowForm(forms.ModelForm):

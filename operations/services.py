@@ -11,13 +11,10 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
 
 from cooperation.constraints import violation
 from cooperation.models import stamp
 from cooperation.visibility import read_back
-from operations.forms import version_of
 from operations.models import JointOperation, Participation
 
 
@@ -61,17 +58,6 @@ def write_row(form, row, user, *, creating: bool) -> bool:
     return True
 
 
-def stale_edit(current: JointOperation) -> str:
-    """Why an edit made to an older version of ``current`` was refused."""
-    who = current.updated_by.get_username() if current.updated_by else "someone else"
-    when = date_format(localtime(current.updated_at), "j M Y, H:i")
-    return (
-        f"{who} changed this operation ({when} UTC) after you opened this form, so your "
-        "changes were not saved, to keep theirs. Open the operation to see what changed, "
-        "then edit it again."
-    )
-
-
 def operation_save(*, user, form, formsets) -> JointOperation | None:
     """Create or update the operation of ``form`` with the rows of ``formsets``
     (participants, legal basis, seizures), all valid forms bound to what the user sent.
@@ -91,8 +77,7 @@ def operation_save(*, user, form, formsets) -> JointOperation | None:
                     .select_related("updated_by")
                     .get(pk=operation.pk)
                 )
-                if form.cleaned_data.get("version") != version_of(current):
-                    form.add_error(None, stale_edit(current))
+                if not form.is_current(current):
                     raise Refused
             if not write_row(form, operation, user, creating=creating):
                 raise Refused

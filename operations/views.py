@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils.text import capfirst
 from django.views import View
 
-from agreements.models import Agreement
 from cooperation.generic_views import RecordDetailView, RecordListView
 from operations.filters import JointOperationFilterSet
 from operations.forms import (
@@ -78,7 +77,6 @@ class OperationDetailView(RecordDetailView):
     context_object_name = "operation"
 
     def base_queryset(self):
-        visible_agreements = Agreement.objects.visible_to(self.request.user).values("pk")
         return JointOperation.objects.select_related("kind").prefetch_related(
             "countries",
             "technologies",
@@ -92,7 +90,7 @@ class OperationDetailView(RecordDetailView):
             # Only the agreements the viewer may see: the others are not even named.
             Prefetch(
                 "legal_bases",
-                queryset=LegalBasis.objects.filter(agreement__in=visible_agreements)
+                queryset=LegalBasis.objects.citing_visible_agreements(self.request.user)
                 .select_related("agreement")
                 .order_by("agreement__title", "id"),
             ),
@@ -164,7 +162,6 @@ class OperationEditView(OfficerOnly, View):
 
     def forms(self, operation, data=None):
         user = self.request.user
-        visible_agreements = Agreement.objects.visible_to(user).values("pk")
         form = OperationForm(data, instance=operation, user=user)
         rows = {"instance": operation, "form_kwargs": {"user": user}}
         formsets = {
@@ -176,7 +173,7 @@ class OperationEditView(OfficerOnly, View):
             "legal_basis": LegalBasisRows(
                 data,
                 # Rows citing an agreement the user may not see are neither shown nor touched.
-                queryset=LegalBasis.objects.filter(agreement__in=visible_agreements)
+                queryset=LegalBasis.objects.citing_visible_agreements(user)
                 .select_related("agreement")
                 .order_by("id"),
                 **rows,

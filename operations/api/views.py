@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 
-from agreements.models import Agreement
 from cooperation.api.views import RecordResource
 from operations.api import serializers
 from operations.filters import (
@@ -34,7 +33,6 @@ class OperationResource(RecordResource):
     filterset_class = JointOperationFilterSet
 
     def base_queryset(self):
-        visible_agreements = Agreement.objects.visible_to(self.request.user).values("pk")
         return (
             JointOperation.objects.select_related("kind")
             .prefetch_related(
@@ -56,7 +54,7 @@ class OperationResource(RecordResource):
                 ),
                 Prefetch(
                     "legal_bases",
-                    queryset=LegalBasis.objects.filter(agreement__in=visible_agreements)
+                    queryset=LegalBasis.objects.citing_visible_agreements(self.request.user)
                     .select_related("agreement")
                     .defer(*ROW_AUDIT)
                     .order_by("id"),

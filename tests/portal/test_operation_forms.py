@@ -9,6 +9,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 
 from agreements.models import Agreement
 from operations.models import (
@@ -274,8 +275,16 @@ def logged(client, cast):
     return JointOperation.objects.get(name="Operation Tidewater")
 
 
-def edit_data(operation, **fields) -> dict:
-    """The edit form as it was opened: the operation's rows, unchanged, and its version."""
+def opened_version(client, operation) -> str:
+    """The version the edit page gives its form when ``client`` opens it."""
+    page = client.get(f"/operations/{operation.pk}/edit/").text
+    return re.search(r'name="version" value="([^"]*)"', page).group(1)
+
+
+def edit_data(client, operation, **fields) -> dict:
+    """The edit form as ``client`` opens it: the operation's rows, unchanged, and the version
+    the page gave."""
+    version = opened_version(client, operation)
     participations = [
         {"id": p.pk, "partner": p.partner_id, "role": p.role, "personnel": p.personnel or ""}
         for p in operation.participations.order_by("id")
@@ -298,19 +307,19 @@ def edit_data(operation, **fields) -> dict:
         for b in operation.legal_bases.order_by("id")
     ]
     rows = {"participations": participations, "seizures": seizures, "legal_bases": legal}
-    return form_data(rows=rows, version=operation.updated_at.isoformat(), **fields)
+    return form_data(rows=rows, version=version, **fields)
 
 
 def test_the_edit_form_shows_the_operation_as_stored(client, cast, logged):
     text = client.get(f"/operations/{logged.pk}/edit/").text
     assert 'value="Operation Tidewater"' in text
-    assert f'name="version" value="{logged.updated_at.isoformat()}"' in text
+    assert f'name="version" value="{logged.version_for(cast.officer)}"' in text
     assert 'name="participations-TOTAL_FORMS" value="2"' in text
     assert "Government of Colombia" in text
 
 
 def test_an_officer_corrects_an_operation_and_its_rows(client, cast, logged):
-    data = edit_data(logged, name="Operation Tidewater II")
+    data = edit_data(client, logged, name="Operation Tidewater II")
     # Peru becomes the lead, Colombia a partner; a seizure is removed; the navy joins.
     data["participations-0-role"] = "partner"
     data["participations-1-role"] = "lead"
@@ -332,10 +341,10 @@ def test_an_officer_corrects_an_operation_and_its_rows(client, cast, logged):
 
 
 def test_an_edit_of_a_version_someone_replaced_meanwhile_is_refused(client, cast, logged):
-    opened = edit_data(logged, name="My version")
+    opened = edit_data(client, logged, name="My version")
     opened["participations-0-personnel"] = "999"
     # Someone else saves first.
-    meanwhile = edit_data(logged, name="Their version")
+    meanwhile = edit_data(client, logged, name="Their version")
     client.force_login(cast.administrator)
     assert client.post(f"/operations/{logged.pk}/edit/", meanwhile).status_code == 302
 
@@ -343,13 +352,69 @@ def test_an_edit_of_a_version_someone_replaced_meanwhile_is_refused(client, cast
     before = counts()
     page = client.post(f"/operations/{logged.pk}/edit/", opened)
     assert page.status_code == 200
-    assert "administrator changed this operation" in page.text
+    assert "Someone changed this operation" in page.text
+    assert "last saved by administrator" in page.text
     assert "your changes were not saved" in page.text
     assert 'value="My version"' in page.text  # what the user typed is still there
     logged.refresh_from_db()
     assert logged.name == "Their version"
     assert logged.participations.get(partner=cast.colombia).personnel == 120
     assert counts() == before
+
+
+API_WRITES = {
+    "a seizure corrected": lambda op: (
+        "patch",
+        f"/api/v1/seizures/{first(op.seizures)}/",
+        {"quantity": "7"},
+    ),
+    "a participant removed": lambda op: (
+        "delete",
+        f"/api/v1/participations/{op.participations.get(role='partner').pk}/",
+        "",
+    ),
+    "a legal basis added": lambda op: (
+        "post",
+        "/api/v1/legal-bases/",
+        {"operation": op.pk, "agreement": Agreement.objects.get(title="Lima Accord").pk},
+    ),
+}
+
+
+def first(rows) -> int:
+    return rows.order_by("id").first().pk
+
+
+@pytest.mark.parametrize("write", API_WRITES)
+def test_a_row_changed_through_the_api_meanwhile_refuses_the_edit(client, cast, logged, write):
+    """The version covers the rows edited with the operation, whatever path changed them:
+    the API writes a row without saving the operation itself."""
+    factories.AgreementFactory(title="Lima Accord", sensitivity="public", parties=[cast.peru])
+    opened = edit_data(client, logged, name="My version")
+    method, url, body = API_WRITES[write](logged)
+    api = Client()
+    api.force_login(cast.administrator)
+    answer = getattr(api, method)(url, body, content_type="application/json")
+    assert answer.status_code in (200, 201, 204), answer.content
+    before = counts()
+    page = client.post(f"/operations/{logged.pk}/edit/", opened)
+    assert page.status_code == 200
+    assert "your changes were not saved" in page.text
+    logged.refresh_from_db()
+    assert logged.name == "Operation Tidewater"
+    assert counts() == before
+
+
+def test_an_edit_opened_again_after_the_api_change_is_saved(client, cast, logged):
+    api = Client()
+    api.force_login(cast.administrator)
+    url = f"/api/v1/seizures/{first(logged.seizures)}/"
+    assert api.patch(url, {"quantity": "7"}, content_type="application/json").status_code == 200
+    page = client.post(f"/operations/{logged.pk}/edit/", edit_data(client, logged, name="Mine"))
+    assert page.status_code == 302
+    logged.refresh_from_db()
+    assert logged.name == "Mine"
+    assert logged.seizures.order_by("id").first().quantity == 7
 
 
 def test_an_edit_leaves_rows_citing_agreements_the_officer_may_not_see_alone(client, cast, logged):
@@ -361,7 +426,7 @@ def test_an_edit_leaves_rows_citing_agreements_the_officer_may_not_see_alone(cli
     page = client.get(f"/operations/{logged.pk}/edit/")
     assert "Peruvian Secret Protocol" not in page.text
     assert 'name="legal_bases-TOTAL_FORMS" value="0"' in page.text
-    data = edit_data(logged)
+    data = edit_data(client, logged)
     data["legal_bases-TOTAL_FORMS"] = data["legal_bases-INITIAL_FORMS"] = "0"
     for key in [key for key in data if key.startswith("legal_bases-0-")]:
         del data[key]
@@ -370,7 +435,7 @@ def test_an_edit_leaves_rows_citing_agreements_the_officer_may_not_see_alone(cli
 
 
 def test_an_edit_may_not_hide_the_operation_from_its_author(client, cast, logged):
-    data = edit_data(logged)
+    data = edit_data(client, logged)
     data["participations-0-DELETE"] = "on"  # Colombia leaves: only Peru takes part
     page = client.post(f"/operations/{logged.pk}/edit/", data)
     assert "You could not see this record after saving it" in error_beside(page, "id_sensitivity")
