@@ -121,9 +121,10 @@ class Autocomplete(forms.Widget):
         self.source = source
         self.allow_multiple_selected = multiple
         self.choices = ()  # the field's ModelChoiceIterator, set by the field
+        self.known = None  # {key: record} when read for several forms at once (read_together)
 
-    def chosen(self, values) -> list[dict]:
-        """``{"value", "label"}`` of the records named by ``values``, in that order."""
+    def keys(self, values) -> list:
+        """The keys ``values`` name, in their order; values that cannot be keys are left out."""
         queryset = getattr(self.choices, "queryset", None)
         if queryset is None:
             return []
@@ -134,10 +135,20 @@ class Autocomplete(forms.Widget):
                 keys.append(pk.to_python(value))
             except ValidationError:
                 continue
-        keys = [key for key in keys if key not in (None, "")]
+        return [key for key in keys if key not in (None, "")]
+
+    def read(self, keys) -> dict:
+        """The records of ``keys`` the field may choose, by key."""
+        if not keys:
+            return {}
+        return {record.pk: record for record in self.choices.queryset.filter(pk__in=keys)}
+
+    def chosen(self, values) -> list[dict]:
+        """``{"value", "label"}`` of the records named by ``values``, in that order."""
+        keys = self.keys(values)
         if not keys:
             return []
-        found = {record.pk: record for record in queryset.filter(pk__in=keys)}
+        found = self.known if self.known is not None else self.read(keys)
         return [
             {"value": key, "label": self.source.label(found[key])} for key in keys if key in found
         ]
@@ -175,3 +186,25 @@ class Autocomplete(forms.Widget):
     def value_omitted_from_data(self, data, files, name):
         # Nothing chosen sends no hidden input at all: not the same as a field left out.
         return False if self.allow_multiple_selected else name not in data
+
+
+def read_together(rows) -> None:
+    """Read what the rows of a formset show once for all of them, not once a row: the records
+    chosen in each autocomplete (through the first row's field, whose queryset is every
+    row's), and each list of choices of a select."""
+    if not rows:
+        return
+    for name, field in rows[0].fields.items():
+        if isinstance(field.widget, Autocomplete):
+            values = []
+            for form in rows:
+                values += field.widget.format_value(form[name].value())
+            known = field.widget.read(field.widget.keys(values))
+            for form in rows:
+                form.fields[name].widget.known = known
+        elif isinstance(field, forms.ModelChoiceField) and isinstance(
+            field.widget, forms.widgets.ChoiceWidget
+        ):  # a list shown to choose from; not a row's hidden key
+            choices = list(field.choices)
+            for form in rows:
+                form.fields[name].choices = choices

@@ -30,7 +30,11 @@ class ViewerOnceMixin:
     def dispatch(self, request, *args, **kwargs):
         remember_viewer(request.user)
         try:
-            return super().dispatch(request, *args, **kwargs)
+            response = super().dispatch(request, *args, **kwargs)
+            if callable(getattr(response, "render", None)):
+                # Querysets a template evaluates as it renders use the memo too.
+                response.render()
+            return response
         finally:
             forget_viewer(request.user)
 

@@ -15,6 +15,7 @@ from django import forms
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.timezone import localtime
 
 from agreements.models import Agreement
@@ -23,6 +24,7 @@ from cooperation.autocomplete import (
     Autocomplete,
     CountrySuggestions,
     PartnerSuggestions,
+    read_together,
 )
 from cooperation.constraints import constraint_message
 from cooperation.forms import DateInput
@@ -207,6 +209,12 @@ class RowFormSet(BaseInlineFormSet):
     only to the database constraint that says so (whose words the error uses)."""
 
     unique_rows: dict[str, str] = {}
+
+    @cached_property
+    def forms(self):
+        rows = super().forms
+        read_together(rows)
+        return rows
 
     def _construct_form(self, i, **kwargs):
         # The rows see the operation as the user is editing it (its new dates), not as

@@ -10,6 +10,7 @@ from django.utils.text import capfirst
 from django.views import View
 
 from cooperation.generic_views import RecordDetailView, RecordListView
+from cooperation.views import ViewerOnceMixin
 from operations.filters import JointOperationFilterSet
 from operations.forms import (
     ImpactReportForm,
@@ -136,7 +137,7 @@ def role_rank():
     )
 
 
-class OfficerOnly(PermissionRequiredMixin):
+class OfficerOnly(ViewerOnceMixin, PermissionRequiredMixin):
     """Pages that write: anonymous visitors are sent to sign in, users without the model
     permission get 403. The record itself, when there is one, must be visible (else 404)."""
 

@@ -9,7 +9,9 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from agreements.models import Agreement
 from operations.models import (
@@ -637,3 +639,25 @@ def test_an_impact_report_made_before_what_it_reports_is_refused(client, cast, o
     assert "A report cannot precede what it reports." in error_beside(page, "id_reported_on")
     assert "Kept description" in page.text
     assert not CommunityImpactReport.objects.exists()
+
+
+def test_the_edit_page_reads_a_fixed_number_of_queries_whatever_its_rows(client, cast, logged):
+    """Each row's choices and chosen records are read once for all rows, not once a row."""
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/operations/{logged.pk}/edit/").status_code == 200
+        return len(captured)
+
+    def cite():
+        agreement = factories.AgreementFactory(sensitivity="public", parties=[cast.peru])
+        factories.LegalBasisFactory(operation=logged, agreement=agreement)
+
+    cite()  # two participants, two seizures, one legal basis
+    queries()  # the first page after signing in also saves the session
+    few = queries()
+    for number in range(6):
+        factories.SeizureFactory(operation=logged, country=factories.country("PER"))
+        cite()
+    factories.ParticipationFactory(operation=logged, partner=cast.colombian_navy)
+    assert queries() == few
