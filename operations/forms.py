@@ -100,7 +100,6 @@ class OperationForm(forms.ModelForm):
             "part, those it is shared with, and administrators."
         )
 
-
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk:

@@ -656,7 +656,7 @@ def test_the_edit_page_reads_a_fixed_number_of_queries_whatever_its_rows(client,
     cite()  # two participants, two seizures, one legal basis
     queries()  # the first page after signing in also saves the session
     few = queries()
-    for number in range(6):
+    for _number in range(6):
         factories.SeizureFactory(operation=logged, country=factories.country("PER"))
         cite()
     factories.ParticipationFactory(operation=logged, partner=cast.colombian_navy)
