@@ -48,9 +48,6 @@ def plain_decimals(form, *names) -> None:
             form.initial[name] = text.rstrip("0").rstrip(".") if "." in text else text
 
 
-STALE_EDIT = "Someone changed this operation or its participants, legal basis or seizures"
-
-
 class OperationForm(forms.ModelForm):
     """The operation itself. ``version`` travels with the form so that the service can refuse
     an edit made to a version someone else has replaced meanwhile."""
@@ -112,15 +109,14 @@ class OperationForm(forms.ModelForm):
         edit is refused, so that nobody's changes are silently overwritten."""
         if self.cleaned_data.get("version") == stored.version_for(self.user):
             return True
-        if any(STALE_EDIT in error for error in self.non_field_errors()):
-            return False
         who = stored.updated_by.get_username() if stored.updated_by else "someone else"
         when = date_format(localtime(stored.updated_at), "j M Y, H:i")
         self.add_error(
             None,
-            f"{STALE_EDIT} after you opened this form, so your changes were not saved, to "
-            f"keep theirs (the operation itself was last saved by {who}, {when} UTC). Open "
-            "the operation to see what changed, then edit it again.",
+            "Someone changed this operation or its participants, legal basis or seizures after "
+            "you opened this form, so your changes were not saved, to keep theirs (the operation "
+            f"itself was last saved by {who}, {when} UTC). Open the operation to see what "
+            "changed, then edit it again.",
         )
         return False
 
