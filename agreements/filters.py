@@ -43,7 +43,12 @@ class AgreementFilterSet(ParticipantFilterSet):
         choices=AgreementStatus.choices,
         method="filter_status",
         label="Status",
-        help_text="Lifecycle status today, derived from the agreement's dates.",
+        help_text="Lifecycle status today (or on status_on), derived from the agreement's dates.",
+    )
+    status_on = IsoDateFilter(
+        method="filter_status",
+        label="Status on",
+        help_text="The day on which status is read (today by default).",
     )
     area = CodesFilter(
         queryset=CooperationArea.objects.all(),
@@ -117,10 +122,18 @@ class AgreementFilterSet(ParticipantFilterSet):
         fields: list[str] = []
 
     def filter_status(self, queryset, name, value):
+        """``status`` and ``status_on`` together: the status on that day (today by default)."""
+        statuses = self.form.cleaned_data.get("status")
+        if name != "status" or not statuses:
+            return queryset
+        if on := self.form.cleaned_data.get("status_on"):
+            # On another day than the one a view shows: leave its annotation alone.
+            on_that_day = Agreement.objects.with_status_in(statuses, on).values("pk")
+            return queryset.filter(pk__in=on_that_day)
         # A view that shows the status has annotated it already (maybe for another day).
         if "lifecycle_status" not in queryset.query.annotations:
             queryset = queryset.with_status()
-        return queryset.filter(lifecycle_status__in=value)
+        return queryset.filter(lifecycle_status__in=statuses)
 
     def filter_area(self, queryset, name, value):
         return with_any(queryset, "areas", pk__in=value)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "cooperation",
     "agreements",
     "operations",
+    "summaries",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +202,50 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# A task a lost worker took is handed to another after this many seconds (Redis keeps it
+# unacknowledged until then); longer than the longest task.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+}
+
+# When beat queues the cooperation summaries: crontab fields "minute hour day month weekday",
+# in TIME_ZONE; each may be overridden from the environment.
+SUMMARY_SCHEDULE = {
+    "monthly": os.environ.get("SUMMARIES_MONTHLY_CRON", "15 1 1 * *"),
+    "quarterly": os.environ.get("SUMMARIES_QUARTERLY_CRON", "30 1 1 1,4,7,10 *"),
+    "yearly": os.environ.get("SUMMARIES_YEARLY_CRON", "45 1 1 1 *"),
+    "month_to_date": os.environ.get("SUMMARIES_NIGHTLY_CRON", "0 2 * * *"),
+}
+
+
+def _crontab(fields: str):
+    from celery.schedules import crontab
+
+    minute, hour, day_of_month, month_of_year, day_of_week = fields.split()
+    return crontab(minute, hour, day_of_week, day_of_month, month_of_year)
+
+
+CELERY_BEAT_SCHEDULE = {
+    "summaries-monthly": {
+        "task": "summaries.tasks.summarize_previous_period",
+        "schedule": _crontab(SUMMARY_SCHEDULE["monthly"]),
+        "args": ("month",),
+    },
+    "summaries-quarterly": {
+        "task": "summaries.tasks.summarize_previous_period",
+        "schedule": _crontab(SUMMARY_SCHEDULE["quarterly"]),
+        "args": ("quarter",),
+    },
+    "summaries-yearly": {
+        "task": "summaries.tasks.summarize_previous_period",
+        "schedule": _crontab(SUMMARY_SCHEDULE["yearly"]),
+        "args": ("year",),
+    },
+    "summaries-month-to-date": {
+        "task": "summaries.tasks.refresh_month_to_date",
+        "schedule": _crontab(SUMMARY_SCHEDULE["month_to_date"]),
+    },
+}
 
 LOGGING = {
     "version": 1,

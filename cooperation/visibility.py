@@ -146,6 +146,29 @@ class SensitiveRecordQuerySet(VisibleQuerySet):
             entitled |= Q(**{f"{field}__in": partners})
         return entitled
 
+    def entitlement_sql(self) -> str:
+        """SQL of the ``(record, partner)`` pairs :meth:`entitled` reads, for every record of
+        the model: the partners taking part, those it is shared with, and the partner fields.
+        For statements that count records per audience over many records at once (the
+        cooperation summaries)."""
+        model = self.model
+        relation = model._meta.get_field(self.participant_relation)
+        rows = relation.related_model._meta
+        through = model.shared_with.through._meta
+        shared = model._meta.get_field("shared_with")
+        selects = [
+            f"SELECT {relation.field.column} AS record, "
+            f"{rows.get_field('partner').column} AS partner FROM {rows.db_table}",
+            f"SELECT {shared.m2m_column_name()}, {shared.m2m_reverse_name()} "
+            f"FROM {through.db_table}",
+        ]
+        for name in self.participant_fields:
+            column = model._meta.get_field(name).column
+            selects.append(
+                f"SELECT id, {column} FROM {model._meta.db_table} WHERE {column} IS NOT NULL"
+            )
+        return " UNION ALL ".join(selects)
+
     def audiences(self) -> dict[int, tuple[str, list[int]]]:
         """For each record, its sensitivity and the ids of the partners entitled to it: the
         snapshot a deletion keeps so that its tombstone is seen by the same people."""

@@ -8,7 +8,7 @@ errors for unknown codes) are described in :mod:`cooperation.filters`.
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from agreements.models import Agreement
 from cooperation import fulltext
@@ -24,6 +24,7 @@ from cooperation.filters import (
     StableOrderingFilter,
     TextSearchFilter,
     UpdatedSinceFilter,
+    YesNoFilter,
     countries_in_regions,
     visible_records,
     with_any,
@@ -118,6 +119,11 @@ class JointOperationFilterSet(ParticipantFilterSet):
     ended_before = IsoDateFilter(
         field_name="ended_on", lookup_expr="lte", label="Ended on or before"
     )
+    ongoing_after = IsoDateFilter(
+        method="filter_ongoing_after",
+        label="Under way on or after",
+        help_text="Keeps operations with no end date, or that ended on or after this day.",
+    )
     updated_since = UpdatedSinceFilter()
     ordering = StableOrderingFilter(
         fields=("started_on", "ended_on", "name", "arrests", "updated_at", "id"),
@@ -129,6 +135,11 @@ class JointOperationFilterSet(ParticipantFilterSet):
     class Meta:
         model = JointOperation
         fields: list[str] = []
+
+    def filter_ongoing_after(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=value))
 
     def filter_country(self, queryset, name, value):
         return with_any(queryset, "countries", pk__in=value)
@@ -152,6 +163,12 @@ class JointOperationFilterSet(ParticipantFilterSet):
         return with_any(queryset, "technologies", pk__in=value)
 
 
+def of_operations_with_partners(queryset, partners):
+    """Rows (seizures, impact reports) of an operation in which any of ``partners`` takes part."""
+    takes_part = Participation.objects.filter(operation=OuterRef("operation"), partner__in=partners)
+    return queryset.filter(Exists(takes_part))
+
+
 class SeizureFilterSet(django_filters.FilterSet):
     operation = IdsFilter(label="Operation", help_text=OPERATION_HELP)
     substance = CodesFilter(
@@ -164,6 +181,14 @@ class SeizureFilterSet(django_filters.FilterSet):
         help_text="Codes of UNODC drug groups, e.g. cocaine_type.",
     )
     unit = ChoicesFilter(choices=Unit.choices, label="Unit")
+    converted = YesNoFilter(
+        field_name="kg_equivalent",
+        lookup_expr="isnull",
+        exclude=True,
+        label="Converts to kilograms",
+        help_text="yes: seizures with a kilogram-equivalent; no: counted units or plants "
+        "without a stated mass per unit.",
+    )
     country = CountryFilter(
         label="Country", help_text="ISO alpha-3 codes of the country of seizure."
     )
@@ -206,10 +231,7 @@ class SeizureFilterSet(django_filters.FilterSet):
         return with_any(queryset, "transit_countries", pk__in=value)
 
     def filter_partner(self, queryset, name, value):
-        takes_part = Participation.objects.filter(
-            operation=OuterRef("operation"), partner__in=value
-        )
-        return queryset.filter(Exists(takes_part))
+        return of_operations_with_partners(queryset, value)
 
 
 class ImpactReportFilterSet(django_filters.FilterSet):
@@ -226,6 +248,11 @@ class ImpactReportFilterSet(django_filters.FilterSet):
         help_text="M49 codes: happened in a country of that region, sub-region or intermediate "
         "region.",
     )
+    partner = IdsFilter(
+        method="filter_partner",
+        label="Partner",
+        help_text="Ids of partners taking part in the operation it concerns.",
+    )
     occurred_after = IsoDateFilter(
         field_name="occurred_on", lookup_expr="gte", label="Occurred on or after"
     )
@@ -240,6 +267,9 @@ class ImpactReportFilterSet(django_filters.FilterSet):
     class Meta:
         model = CommunityImpactReport
         fields: list[str] = []
+
+    def filter_partner(self, queryset, name, value):
+        return of_operations_with_partners(queryset, value)
 
 
 class JournalEntryFilterSet(django_filters.FilterSet):

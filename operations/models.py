@@ -171,6 +171,12 @@ class JointOperation(SensitiveRecord):
             ),
             models.Index(fields=["status", "started_on"]),
             models.Index(fields=["kind", "started_on"]),
+            # Operations under way in a period (summaries): those that ended in or after it,
+            # and those with no end.
+            models.Index(fields=["ended_on"], name="operation_by_end"),
+            models.Index(
+                fields=["started_on"], condition=Q(ended_on__isnull=True), name="operation_open"
+            ),
             fulltext.index(fulltext.OPERATION, "operation_search"),
         ]
         constraints = [
@@ -512,6 +518,7 @@ class CommunityImpactReport(AuditedModel):
 
     class Meta:
         ordering = ["-occurred_on", "id"]
+        indexes = [models.Index(fields=["occurred_on"], name="impact_report_by_day")]
         constraints = [
             FieldCheckConstraint(
                 field="reported_on",

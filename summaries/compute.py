@@ -1,0 +1,389 @@
+"""Computing a period's summaries in the database: one statement for every scope and audience.
+
+The statement reads the period's records (agreements, operations, seizures, impact reports)
+as *facts* ``(record, row, figure, value)``, tags each row with the scopes it belongs to
+(global; each country and region it happened in or whose partner is a party; each partner
+taking part) and each record with the audiences that may open it, sums per (audience, scope,
+figure), and upserts one row per (audience, scope). It runs in one transaction with the
+period's stale rows removed and the run recorded: a computation that does not finish leaves
+nothing behind, and running it again gives the same figures.
+
+Which records count for which figure, and the list of records behind each figure, are
+declared in :mod:`summaries.figures`; the SQL here must agree with those declarations, and
+the tests check that it does for every figure and audience.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+import uuid
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from agreements.models import Agreement
+from cooperation.visibility import Sensitivity
+from operations.models import JointOperation
+from operations.stats import period_bounds
+from summaries.figures import EXPIRING_WITHIN_DAYS
+from summaries.models import (
+    ADMINISTRATORS,
+    PARTNER_PREFIX,
+    PARTNERS,
+    PUBLIC,
+    CooperationSummary,
+    Granularity,
+    SummaryRun,
+)
+
+# Raise when the figures or their definitions change: stored rows say which computation made
+# them, so a reader can tell figures of different definitions apart.
+VERSION = 1
+
+# Who may open a record of each sensitivity, as summary audiences. Restricted records are
+# also seen by the partners entitled to them (see ``entitled`` below).
+AUDIENCES_OF_SENSITIVITY = {
+    Sensitivity.PUBLIC: (PUBLIC, PARTNERS, ADMINISTRATORS),
+    Sensitivity.PARTNERS: (PARTNERS, ADMINISTRATORS),
+    Sensitivity.RESTRICTED: (ADMINISTRATORS,),
+}
+
+
+def _audiences_case(column: str) -> str:
+    whens = " ".join(
+        f"WHEN '{sensitivity.value}' THEN ARRAY[{', '.join(repr(a) for a in audiences)}]"
+        for sensitivity, audiences in AUDIENCES_OF_SENSITIVITY.items()
+    )
+    return f"CASE {column} {whens} END"
+
+
+def _record_audiences(model, facts: str) -> str:
+    """SQL of (rec, audience) for the records of ``model`` named in ``facts``'s ``rec``.
+
+    A restricted record is also counted for each partner entitled to it and for the partner
+    that acts through that one (a government through its agencies: the inverse of
+    ``Partner.objects.represented_by``)."""
+    table = model._meta.db_table
+    entitled = model.objects.all().entitlement_sql()
+    return f"""
+        SELECT r.id AS rec, a.audience
+        FROM {table} r CROSS JOIN LATERAL unnest({_audiences_case("r.sensitivity")}) a(audience)
+        WHERE r.id IN (SELECT rec FROM {facts})
+        UNION ALL
+        SELECT DISTINCT r.id, '{PARTNER_PREFIX}' || x.partner
+        FROM {table} r
+        JOIN ({entitled}) e ON e.record = r.id
+        JOIN cooperation_partner p ON p.id = e.partner
+        CROSS JOIN LATERAL unnest(ARRAY[p.id, p.parent_id]) x(partner)
+        WHERE r.sensitivity = '{Sensitivity.RESTRICTED.value}' AND x.partner IS NOT NULL
+          AND r.id IN (SELECT rec FROM {facts})
+    """
+
+
+def _country_scopes(rows: str, country_column: str) -> str:
+    """Country and region scopes of ``rows`` (``row_id``, ``country``) by ``country_column``."""
+    return f"""
+        SELECT DISTINCT {rows}.row_id, 'country' AS kind, {country_column} AS key
+        FROM {rows} WHERE {country_column} IS NOT NULL
+        UNION ALL
+        SELECT DISTINCT {rows}.row_id, 'region', g.code
+        FROM {rows} JOIN cooperation_country c ON c.iso3 = {country_column}
+        CROSS JOIN LATERAL unnest(
+            ARRAY[c.region_id, c.subregion_id, c.intermediate_region_id]
+        ) g(code)
+        WHERE g.code IS NOT NULL
+    """
+
+
+def _participant_scopes(rows: str, operation_column: str) -> str:
+    return f"""
+        SELECT DISTINCT {rows}.row_id, 'partner', p.partner_id::text
+        FROM {rows} JOIN operations_participation p ON p.operation_id = {operation_column}
+    """
+
+
+@dataclass
+class Statement:
+    sql: str
+    params: list
+
+
+def summary_statement(
+    granularity: str, start: datetime.date, computed_at: datetime.datetime
+) -> Statement:
+    """The upsert of every summary row of one period, stamped ``computed_at``: one statement."""
+    _, end = period_bounds(start, granularity)
+    params: list = []
+
+    def p(value) -> str:
+        params.append(value)
+        return "%s"
+
+    in_force_sql, in_force_params = (
+        Agreement.objects.in_force(end).order_by().values("pk").query.sql_with_params()
+    )
+    expiring_sql, expiring_params = (
+        Agreement.objects.expiring_within(EXPIRING_WITHIN_DAYS, end)
+        .order_by()
+        .values("pk")
+        .query.sql_with_params()
+    )
+    s, e = start, end
+    ag_facts = f"""
+        SELECT a.id AS rec, a.id AS row_id, 'agreements.signed' AS figure, 1::numeric AS value
+        FROM agreements_agreement a WHERE a.signed_on BETWEEN {p(s)} AND {p(e)}
+        UNION ALL
+        SELECT a.id, a.id, 'agreements.entered_into_force', 1
+        FROM agreements_agreement a WHERE a.entry_into_force_on BETWEEN {p(s)} AND {p(e)}
+        UNION ALL
+        SELECT f.pk, f.pk, 'agreements.in_force', 1 FROM ({in_force_sql}) f
+    """
+    params.extend(in_force_params)
+    ag_facts += f"""
+        UNION ALL
+        SELECT f.pk, f.pk, 'agreements.expiring', 1 FROM ({expiring_sql}) f
+    """
+    params.extend(expiring_params)
+
+    # Operations that started, were under way or completed in the period: three index ranges.
+    op_rows = f"""
+        SELECT o.id AS row_id, o.kind_id, o.arrests, o.labs_dismantled, o.hectares_eradicated,
+               o.started_on >= {p(s)} AS started,
+               o.status IN ('active', 'completed') AS running,
+               o.status = 'completed' AND o.ended_on <= {p(e)} AS completed
+        FROM operations_jointoperation o
+        WHERE o.started_on BETWEEN {p(s)} AND {p(e)}
+           OR (o.started_on < {p(s)} AND o.ended_on >= {p(s)})
+           OR (o.started_on < {p(s)} AND o.ended_on IS NULL)
+    """
+    op_facts = """
+        SELECT o.row_id AS rec, o.row_id, f.figure, f.value
+        FROM op_rows o CROSS JOIN LATERAL (VALUES
+            ('operations.started', 1::numeric, o.started),
+            ('operations.started.kind.' || o.kind_id, 1, o.started),
+            ('outcomes.arrests', o.arrests, o.started),
+            ('outcomes.labs_dismantled', o.labs_dismantled, o.started),
+            ('outcomes.hectares_eradicated', o.hectares_eradicated, o.started),
+            ('operations.active', 1, o.running),
+            ('operations.active.kind.' || o.kind_id, 1, o.running),
+            ('operations.completed', 1, o.completed),
+            ('operations.completed.kind.' || o.kind_id, 1, o.completed)
+        ) f(figure, value, applies)
+        WHERE f.applies
+    """
+    sz_rows = f"""
+        SELECT z.id AS row_id, z.operation_id, z.substance_id, sub.group_id, z.unit, z.quantity,
+               z.kg_equivalent, z.country_id
+        FROM operations_seizure z JOIN operations_substance sub ON sub.code = z.substance_id
+        WHERE z.seized_on BETWEEN {p(s)} AND {p(e)}
+    """
+    sz_facts = """
+        SELECT z.operation_id AS rec, z.row_id, f.figure, f.value
+        FROM sz_rows z CROSS JOIN LATERAL (VALUES
+            ('seizures.count', 1::numeric, true),
+            ('seizures.kg', z.kg_equivalent, z.kg_equivalent IS NOT NULL),
+            ('seizures.kg.group.' || z.group_id, z.kg_equivalent, z.kg_equivalent IS NOT NULL),
+            ('seizures.kg.substance.' || z.substance_id, z.kg_equivalent,
+             z.kg_equivalent IS NOT NULL),
+            ('seizures.unconverted.substance.' || z.substance_id || '.unit.' || z.unit,
+             z.quantity, z.kg_equivalent IS NULL)
+        ) f(figure, value, applies)
+        WHERE f.applies
+    """
+    ir_rows = f"""
+        SELECT r.id AS row_id, r.operation_id, r.kind, r.severity, r.country_id
+        FROM operations_communityimpactreport r
+        WHERE r.occurred_on BETWEEN {p(s)} AND {p(e)}
+    """
+    ir_facts = """
+        SELECT r.operation_id AS rec, r.row_id, f.figure, f.value
+        FROM ir_rows r CROSS JOIN LATERAL (VALUES
+            ('impact_reports.count', 1::numeric),
+            ('impact_reports.count.kind.' || r.kind, 1),
+            ('impact_reports.count.severity.' || r.severity, 1)
+        ) f(figure, value)
+    """
+    ag_rows = "SELECT DISTINCT row_id FROM ag_facts"
+    ag_countries = """
+        SELECT ag_rows.row_id, pa.country_id FROM ag_rows
+        JOIN agreements_agreementparty ap ON ap.agreement_id = ag_rows.row_id
+        JOIN cooperation_partner pa ON pa.id = ap.partner_id
+    """
+    ag_scopes = f"""
+        SELECT ag_rows.row_id, 'global' AS kind, '' AS key FROM ag_rows
+        UNION ALL
+        SELECT DISTINCT ag_rows.row_id, 'partner', ap.partner_id::text
+        FROM ag_rows JOIN agreements_agreementparty ap ON ap.agreement_id = ag_rows.row_id
+        UNION ALL
+        {_country_scopes("ag_countries", "ag_countries.country_id")}
+    """
+    op_countries = """
+        SELECT oc.jointoperation_id AS row_id, oc.country_id FROM op_rows
+        JOIN operations_jointoperation_countries oc ON oc.jointoperation_id = op_rows.row_id
+    """
+    op_scopes = f"""
+        SELECT op_rows.row_id, 'global' AS kind, '' AS key FROM op_rows
+        UNION ALL
+        {_country_scopes("op_countries", "op_countries.country_id")}
+        UNION ALL
+        {_participant_scopes("op_rows", "op_rows.row_id")}
+    """
+    sz_scopes = f"""
+        SELECT sz_rows.row_id, 'global' AS kind, '' AS key FROM sz_rows
+        UNION ALL
+        {_country_scopes("sz_rows", "sz_rows.country_id")}
+        UNION ALL
+        {_participant_scopes("sz_rows", "sz_rows.operation_id")}
+    """
+    ir_scopes = f"""
+        SELECT ir_rows.row_id, 'global' AS kind, '' AS key FROM ir_rows
+        UNION ALL
+        {_country_scopes("ir_rows", "ir_rows.country_id")}
+        UNION ALL
+        {_participant_scopes("ir_rows", "ir_rows.operation_id")}
+    """
+    op_facts_all = (
+        "(SELECT rec FROM op_facts UNION SELECT rec FROM sz_facts UNION SELECT rec FROM ir_facts)"
+        " op_recs"
+    )
+    base = ", ".join(f"('{a}')" for a in (PUBLIC, PARTNERS, ADMINISTRATORS))
+    sql = f"""
+    WITH
+    ag_facts AS ({ag_facts}),
+    ag_rows AS ({ag_rows}),
+    ag_countries AS ({ag_countries}),
+    op_rows AS MATERIALIZED ({op_rows}),
+    op_facts AS ({op_facts}),
+    op_countries AS ({op_countries}),
+    sz_rows AS MATERIALIZED ({sz_rows}),
+    sz_facts AS ({sz_facts}),
+    ir_rows AS MATERIALIZED ({ir_rows}),
+    ir_facts AS ({ir_facts}),
+    tagged AS (
+        SELECT 'a' AS rtype, f.rec, sc.kind, sc.key, f.figure, f.value
+        FROM ag_facts f JOIN ({ag_scopes}) sc ON sc.row_id = f.row_id
+        UNION ALL
+        SELECT 'o', f.rec, sc.kind, sc.key, f.figure, f.value
+        FROM op_facts f JOIN ({op_scopes}) sc ON sc.row_id = f.row_id
+        UNION ALL
+        SELECT 'o', f.rec, sc.kind, sc.key, f.figure, f.value
+        FROM sz_facts f JOIN ({sz_scopes}) sc ON sc.row_id = f.row_id
+        UNION ALL
+        SELECT 'o', f.rec, sc.kind, sc.key, f.figure, f.value
+        FROM ir_facts f JOIN ({ir_scopes}) sc ON sc.row_id = f.row_id
+    ),
+    audiences AS (
+        SELECT 'a' AS rtype, rec, audience FROM ({_record_audiences(Agreement, "ag_facts")}) x
+        UNION ALL
+        SELECT 'o', rec, audience FROM ({_record_audiences(JointOperation, op_facts_all)}) y
+    ),
+    summed AS (
+        SELECT au.audience, t.kind, t.key, t.figure, SUM(t.value) AS value
+        FROM tagged t JOIN audiences au ON au.rtype = t.rtype AND au.rec = t.rec
+        GROUP BY 1, 2, 3, 4
+    ),
+    own AS (
+        SELECT DISTINCT audience, kind, key FROM summed
+        WHERE starts_with(audience, '{PARTNER_PREFIX}')
+    ),
+    complete AS (
+        SELECT audience, kind, key, figure, value FROM summed
+        WHERE NOT starts_with(audience, '{PARTNER_PREFIX}')
+        UNION ALL
+        -- A partner's view of a scope: the partners-level figures and its restricted records.
+        SELECT own.audience, s.kind, s.key, s.figure, s.value
+        FROM own JOIN summed s ON s.kind = own.kind AND s.key = own.key
+            AND s.audience IN (own.audience, '{PARTNERS}')
+        UNION ALL
+        -- Every base audience has a global row, even for a period with no records.
+        SELECT b.audience, 'global', '', 'operations.started', 0
+        FROM (VALUES {base}) b(audience)
+    )
+    INSERT INTO summaries_cooperationsummary
+        (granularity, period_start, period_end, scope_kind, scope_key, audience, metrics,
+         computed_at, data_cutoff, version)
+    SELECT {p(granularity)}, {p(start)}, {p(end)}, kind, key, audience,
+           jsonb_object_agg(figure, value), {p(computed_at)}, statement_timestamp(), {p(VERSION)}
+    FROM (
+        SELECT audience, kind, key, figure, SUM(value) AS value FROM complete
+        GROUP BY 1, 2, 3, 4
+    ) figures
+    GROUP BY kind, key, audience
+    ON CONFLICT (granularity, period_start, scope_kind, scope_key, audience) DO UPDATE SET
+        period_end = EXCLUDED.period_end, metrics = EXCLUDED.metrics,
+        computed_at = EXCLUDED.computed_at, data_cutoff = EXCLUDED.data_cutoff,
+        version = EXCLUDED.version
+    """
+    return Statement(sql, params)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    granularity: str
+    period_start: datetime.date
+    rows: int
+    seconds: float
+
+
+def compute(granularity: str, start: datetime.date, *, task_id: str | None = None) -> Outcome:
+    """Compute and store the summaries of the period of ``granularity`` starting on ``start``,
+    replacing that period's earlier rows, in one transaction. Concurrent runs of one period
+    wait for each other. ``task_id`` (a Celery task's id) is recorded once: a redelivered task
+    that already finished raises ``IntegrityError`` and changes nothing."""
+    if granularity not in Granularity.values:
+        raise ValueError(f"unknown granularity {granularity!r}")
+    if start != period_start(granularity, start):
+        raise ValueError(f"{start} does not start a {granularity}")
+    began = time.perf_counter()
+    stamp = timezone.now()
+    statement = summary_statement(granularity, start, stamp)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"summaries:{granularity}:{start}"]
+        )
+        cursor.execute(statement.sql, statement.params)
+        rows = cursor.rowcount
+        # Rows this run did not write (a scope or an audience with nothing left) go.
+        cursor.execute(
+            "DELETE FROM summaries_cooperationsummary "
+            "WHERE granularity = %s AND period_start = %s AND computed_at <> %s",
+            [granularity, start, stamp],
+        )
+        seconds = time.perf_counter() - began
+        SummaryRun.objects.create(
+            task_id=task_id or f"manual-{uuid.uuid4()}",
+            granularity=granularity,
+            period_start=start,
+            rows=rows,
+            finished_at=timezone.now(),
+            seconds=seconds,
+        )
+    return Outcome(granularity, start, rows, seconds)
+
+
+def period_start(granularity: str, day: datetime.date) -> datetime.date:
+    """The first day of the period of ``granularity`` that contains ``day``."""
+    if granularity == Granularity.MONTH:
+        return day.replace(day=1)
+    if granularity == Granularity.QUARTER:
+        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    return day.replace(month=1, day=1)
+
+
+def periods(granularity: str, first: datetime.date, last: datetime.date):
+    """Starts of the periods of ``granularity`` from the one containing ``first`` to the one
+    containing ``last``, in order."""
+    current = period_start(granularity, first)
+    while current <= last:
+        yield current
+        current = period_bounds(current, granularity)[1] + datetime.timedelta(days=1)
+
+
+def previous_period(granularity: str, today: datetime.date) -> datetime.date:
+    """The start of the last complete period before ``today``'s."""
+    return period_start(granularity, period_start(granularity, today) - datetime.timedelta(days=1))
+
+
+__all__ = ["VERSION", "CooperationSummary", "compute", "periods", "previous_period"]
