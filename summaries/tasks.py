@@ -51,17 +51,20 @@ def compute_summaries(self, granularity: str, start: str) -> dict:
     }
 
 
-@shared_task(acks_late=True, autoretry_for=RETRIED, retry_backoff=True, max_retries=8)
-def summarize_previous_period(granularity: str) -> str:
+def _queue_on(task, granularity: str, start) -> str:
+    """Queue the computation on the queue the scheduling task came from."""
+    queue = (task.request.delivery_info or {}).get("routing_key")
+    compute_summaries.apply_async((granularity, start.isoformat()), queue=queue)
+    return start.isoformat()
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=RETRIED, retry_backoff=True, max_retries=8)
+def summarize_previous_period(self, granularity: str) -> str:
     """Scheduled on the 1st: queue the period of ``granularity`` that just ended."""
-    start = previous_period(granularity, timezone.localdate())
-    compute_summaries.delay(granularity, start.isoformat())
-    return start.isoformat()
+    return _queue_on(self, granularity, previous_period(granularity, timezone.localdate()))
 
 
-@shared_task(acks_late=True, autoretry_for=RETRIED, retry_backoff=True, max_retries=8)
-def refresh_month_to_date() -> str:
+@shared_task(bind=True, acks_late=True, autoretry_for=RETRIED, retry_backoff=True, max_retries=8)
+def refresh_month_to_date(self) -> str:
     """Scheduled nightly: recompute the current month so far."""
-    start = period_start(Granularity.MONTH, timezone.localdate())
-    compute_summaries.delay(Granularity.MONTH, start.isoformat())
-    return start.isoformat()
+    return _queue_on(self, Granularity.MONTH, period_start(Granularity.MONTH, timezone.localdate()))

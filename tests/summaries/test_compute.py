@@ -1,0 +1,229 @@
+"""Computing, storing and reading summaries: idempotent runs, stale rows removed, audiences
+that never count a record their reader could not open, the backfill command and the
+schedule."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from cooperation.celery import app
+from summaries.compute import compute, periods, previous_period
+from summaries.models import CooperationSummary, SummaryRun, audiences_for
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+MARCH = datetime.date(2024, 3, 1)
+
+
+def snapshot(user, start=MARCH, granularity="month"):
+    """What ``user`` reads of a period's summaries, keyed by scope."""
+    return {
+        (row.scope_kind, row.scope_key): row.metrics
+        for row in CooperationSummary.objects.visible_to(user).filter(
+            granularity=granularity, period_start=start
+        )
+    }
+
+
+@pytest.fixture
+def records(cast):
+    operation = factories.JointOperationFactory(
+        started_on=MARCH + datetime.timedelta(days=4),
+        participants=[cast.colombia, cast.peru],
+        arrests=7,
+    )
+    operation.countries.set(["COL"])
+    factories.SeizureFactory(
+        operation=operation, quantity=Decimal("2.5"), unit="t", country_id="COL"
+    )
+    factories.SeizureFactory(
+        operation=operation, substance_id="ecstasy", quantity=400, unit="units", country_id="PER"
+    )
+    factories.ImpactReportFactory(operation=operation, country_id="COL")
+    factories.AgreementFactory(
+        signed_on=MARCH, parties=[cast.colombia, cast.peru], sensitivity="partners"
+    )
+    return operation
+
+
+def test_the_figures_of_a_month(cast, records):
+    compute("month", MARCH)
+    public = snapshot(cast.anonymous)
+    assert public[("global", "")]["operations.started"] == 1
+    assert public[("global", "")]["outcomes.arrests"] == 7
+    assert public[("global", "")]["seizures.kg"] == Decimal("2500")
+    assert public[("global", "")]["seizures.kg.group.cocaine_type"] == Decimal("2500")
+    assert public[("global", "")]["seizures.unconverted.substance.ecstasy.unit.units"] == 400
+    assert public[("country", "COL")]["seizures.kg"] == Decimal("2500")
+    assert "seizures.kg" not in public[("country", "PER")]
+    assert public[("country", "PER")]["seizures.count"] == 1
+    assert public[("region", "005")]["operations.started"] == 1  # South America
+    assert public[("partner", str(cast.peru.pk))]["impact_reports.count"] == 1
+    # The agreement is partners-level: counted for signed-in readers only.
+    assert "agreements.signed" not in public[("global", "")]
+    assert snapshot(cast.analyst)[("global", "")]["agreements.signed"] == 1
+
+
+def test_running_again_changes_no_figure_and_keeps_the_rows(cast, records):
+    compute("month", MARCH)
+    first = {
+        row.pk: (row.scope_kind, row.scope_key, row.audience, row.metrics, row.computed_at)
+        for row in CooperationSummary.objects.all()
+    }
+    compute("month", MARCH)
+    again = {
+        row.pk: (row.scope_kind, row.scope_key, row.audience, row.metrics, row.computed_at)
+        for row in CooperationSummary.objects.all()
+    }
+    assert again.keys() == first.keys()
+    assert {pk: row[:4] for pk, row in again.items()} == {pk: row[:4] for pk, row in first.items()}
+    assert all(again[pk][4] > first[pk][4] for pk in first)
+    assert SummaryRun.objects.count() == 2
+
+
+def test_a_scope_left_without_records_loses_its_row(cast, records):
+    compute("month", MARCH)
+    assert ("country", "COL") in snapshot(cast.anonymous)
+    records.countries.clear()
+    records.seizures.update(country=None)
+    records.impact_reports.update(country=None)
+    compute("month", MARCH)
+    assert ("country", "COL") not in snapshot(cast.anonymous)
+    assert snapshot(cast.anonymous)[("global", "")]["operations.started"] == 1
+
+
+def test_an_empty_period_still_has_global_rows(cast):
+    compute("year", datetime.date(2001, 1, 1))
+    for user in (cast.anonymous, cast.analyst, cast.administrator):
+        assert snapshot(user, datetime.date(2001, 1, 1), "year") == {
+            ("global", ""): {"operations.started": 0}
+        }
+
+
+def test_a_hidden_record_changes_no_summary_its_outsiders_read(cast, records):
+    compute("month", MARCH)
+    outsiders = (cast.anonymous, cast.analyst, cast.outsider)
+    before = {user.pk: snapshot(user) for user in outsiders}
+    entitled_before = snapshot(cast.officer)
+    hidden = factories.JointOperationFactory(
+        started_on=MARCH, participants=[cast.colombian_navy], sensitivity="restricted", arrests=3
+    )
+    hidden.countries.set(["PER"])
+    factories.SeizureFactory(operation=hidden, quantity=1000, unit="kg", country_id="PER")
+    compute("month", MARCH)
+    for user in outsiders:
+        assert snapshot(user) == before[user.pk], user
+    # Colombia's officer acts through its navy: the record counts for them, and administrators.
+    entitled = snapshot(cast.officer)
+    assert entitled != entitled_before
+    assert entitled[("country", "PER")]["seizures.kg"] == Decimal("1000")
+    assert entitled[("global", "")]["outcomes.arrests"] == 10
+    assert snapshot(cast.administrator)[("global", "")]["outcomes.arrests"] == 10
+
+
+def test_a_partner_reads_the_partners_row_where_it_has_no_restricted_record(cast, records):
+    factories.JointOperationFactory(
+        started_on=MARCH, participants=[cast.colombia], sensitivity="restricted"
+    )
+    compute("month", MARCH)
+    mine = f"partner:{cast.colombia.pk}"
+    assert CooperationSummary.objects.filter(audience=mine, scope_kind="global").exists()
+    assert not CooperationSummary.objects.filter(audience=mine, scope_key="PER").exists()
+    rows = CooperationSummary.objects.visible_to(cast.officer).filter(scope_kind="country")
+    assert {(row.scope_key, row.audience) for row in rows} == {
+        ("COL", "partners"),
+        ("PER", "partners"),
+    }
+    assert snapshot(cast.officer)[("global", "")]["operations.started"] == 2
+
+
+def test_who_reads_which_audience(cast):
+    assert audiences_for(cast.anonymous) == ["public"]
+    assert audiences_for(cast.analyst) == ["partners", "public"]
+    navy, colombia = cast.colombian_navy.pk, cast.colombia.pk
+    assert audiences_for(cast.officer) == [
+        f"partner:{min(colombia, navy)}",
+        f"partner:{max(colombia, navy)}",
+        "partners",
+        "public",
+    ]
+    assert audiences_for(cast.administrator)[0] == "administrators"
+    # An audience one may not read gives nothing, not someone else's figures.
+    compute("month", MARCH)
+    assert not CooperationSummary.objects.visible_to(cast.outsider, "administrators").exists()
+    assert not CooperationSummary.objects.visible_to(cast.outsider, f"partner:{colombia}").exists()
+    assert CooperationSummary.objects.visible_to(cast.administrator, "public").exists()
+
+
+def test_a_period_must_start_on_its_first_day():
+    with pytest.raises(ValueError, match="does not start a quarter"):
+        compute("quarter", datetime.date(2024, 2, 1))
+    with pytest.raises(ValueError, match="unknown granularity"):
+        compute("week", MARCH)
+
+
+def test_periods_and_the_period_just_ended():
+    assert list(periods("quarter", datetime.date(2023, 11, 1), datetime.date(2024, 4, 1))) == [
+        datetime.date(2023, 10, 1),
+        datetime.date(2024, 1, 1),
+        datetime.date(2024, 4, 1),
+    ]
+    today = datetime.date(2026, 11, 28)
+    assert previous_period("month", today) == datetime.date(2026, 10, 1)
+    assert previous_period("quarter", today) == datetime.date(2026, 7, 1)
+    assert previous_period("year", today) == datetime.date(2025, 1, 1)
+
+
+def test_the_backfill_command_computes_every_period(cast, records):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("summaries", "--from", "2024-01", "--to", "2024-04", stdout=out, stderr=err)
+    assert "Computed 7 periods (month, quarter, year)" in out.getvalue()
+    assert "100%" in err.getvalue()  # the progress bar
+    assert set(
+        CooperationSummary.objects.values_list("granularity", "period_start").distinct()
+    ) == {
+        ("month", datetime.date(2024, 1, 1)),
+        ("month", datetime.date(2024, 2, 1)),
+        ("month", MARCH),
+        ("month", datetime.date(2024, 4, 1)),
+        ("quarter", datetime.date(2024, 1, 1)),
+        ("quarter", datetime.date(2024, 4, 1)),
+        ("year", datetime.date(2024, 1, 1)),
+    }
+    quarter = snapshot(cast.anonymous, datetime.date(2024, 1, 1), "quarter")[("global", "")]
+    assert quarter["operations.started"] == 1
+    assert quarter["seizures.kg"] == Decimal("2500")
+    april = snapshot(cast.anonymous, datetime.date(2024, 4, 1))[("global", "")]
+    assert "operations.started.kind.maritime_interdiction" not in april
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--from", "2024-13", "--to", "2024-12"], "is not a month"),
+        (["--from", "2024", "--to", "2024-12"], "is not a month"),
+        (["--from", "2024-05", "--to", "2024-01"], "comes after"),
+    ],
+)
+def test_the_backfill_command_refuses_bad_months(arguments, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("summaries", *arguments, stdout=io.StringIO(), stderr=io.StringIO())
+    assert not CooperationSummary.objects.exists()
+
+
+def test_the_schedule_names_registered_tasks_and_runs_on_the_first():
+    app.loader.import_default_modules()
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert entry["task"] in app.tasks, name
+    monthly = settings.CELERY_BEAT_SCHEDULE["summaries-monthly"]["schedule"]
+    assert monthly.day_of_month == {1}
+    assert monthly.hour == {1}
+    nightly = settings.CELERY_BEAT_SCHEDULE["summaries-month-to-date"]["schedule"]
+    assert len(nightly.day_of_month) == 31
