@@ -146,11 +146,11 @@ class SensitiveRecordQuerySet(VisibleQuerySet):
             entitled |= Q(**{f"{field}__in": partners})
         return entitled
 
-    def entitlement_sql(self) -> str:
-        """SQL of the ``(record, partner)`` pairs :meth:`entitled` reads, for every record of
-        the model: the partners taking part, those it is shared with, and the partner fields.
-        For statements that count records per audience over many records at once (the
-        cooperation summaries)."""
+    def entitlement_sql(self, records: str) -> str:
+        """SQL of the ``(record, partner)`` pairs :meth:`entitled` reads, for the records whose
+        ids the SQL ``records`` selects: the partners taking part, those it is shared with,
+        and the partner fields. For statements that count records per audience over many
+        records at once (the cooperation summaries)."""
         model = self.model
         relation = model._meta.get_field(self.participant_relation)
         rows = relation.related_model._meta
@@ -158,14 +158,16 @@ class SensitiveRecordQuerySet(VisibleQuerySet):
         shared = model._meta.get_field("shared_with")
         selects = [
             f"SELECT {relation.field.column} AS record, "
-            f"{rows.get_field('partner').column} AS partner FROM {rows.db_table}",
+            f"{rows.get_field('partner').column} AS partner FROM {rows.db_table} "
+            f"WHERE {relation.field.column} IN ({records})",
             f"SELECT {shared.m2m_column_name()}, {shared.m2m_reverse_name()} "
-            f"FROM {through.db_table}",
+            f"FROM {through.db_table} WHERE {shared.m2m_column_name()} IN ({records})",
         ]
         for name in self.participant_fields:
             column = model._meta.get_field(name).column
             selects.append(
-                f"SELECT id, {column} FROM {model._meta.db_table} WHERE {column} IS NOT NULL"
+                f"SELECT id, {column} FROM {model._meta.db_table} "
+                f"WHERE {column} IS NOT NULL AND id IN ({records})"
             )
         return " UNION ALL ".join(selects)
 

@@ -172,10 +172,12 @@ class JointOperation(SensitiveRecord):
             models.Index(fields=["status", "started_on"]),
             models.Index(fields=["kind", "started_on"]),
             # Operations under way in a period (summaries): those that ended in or after it,
-            # and those with no end.
+            # and those still active with no end.
             models.Index(fields=["ended_on"], name="operation_by_end"),
             models.Index(
-                fields=["started_on"], condition=Q(ended_on__isnull=True), name="operation_open"
+                fields=["started_on"],
+                condition=Q(ended_on__isnull=True, status=OperationStatus.ACTIVE),
+                name="operation_open",
             ),
             fulltext.index(fulltext.OPERATION, "operation_search"),
         ]

@@ -51,34 +51,39 @@ AUDIENCES_OF_SENSITIVITY = {
 }
 
 
-def _audiences_case(column: str) -> str:
-    whens = " ".join(
-        f"WHEN '{sensitivity.value}' THEN ARRAY[{', '.join(repr(a) for a in audiences)}]"
-        for sensitivity, audiences in AUDIENCES_OF_SENSITIVITY.items()
+def _audience_sums() -> str:
+    """One SUM per base audience, over the sensitivities it may open (NULL: none)."""
+    audiences = {}
+    for sensitivity, readers in AUDIENCES_OF_SENSITIVITY.items():
+        for audience in readers:
+            audiences.setdefault(audience, []).append(f"'{sensitivity.value}'")
+    return ", ".join(
+        f"SUM(value) FILTER (WHERE sensitivity IN ({', '.join(bands)})) AS {audience}"
+        for audience, bands in audiences.items()
     )
-    return f"CASE {column} {whens} END"
 
 
-def _record_audiences(model, facts: str) -> str:
-    """SQL of (rec, audience) for the records of ``model`` named in ``facts``'s ``rec``.
+def _audience_columns(alias: str) -> str:
+    audiences = dict.fromkeys(a for readers in AUDIENCES_OF_SENSITIVITY.values() for a in readers)
+    return ", ".join(f"('{audience}', {alias}.{audience})" for audience in audiences)
 
-    A restricted record is also counted for each partner entitled to it and for the partner
-    that acts through that one (a government through its agencies: the inverse of
+
+def _partner_bands(model, rtype: str) -> str:
+    """SQL of (rtype, rec, band) for the restricted records of ``model`` in ``tagged``: a band
+    ``partner:<id>`` for each partner entitled to one, and for the partner that acts through
+    that one (a government through its agencies: the inverse of
     ``Partner.objects.represented_by``)."""
-    table = model._meta.db_table
-    entitled = model.objects.all().entitlement_sql()
+    restricted = (
+        f"SELECT rec FROM tagged WHERE rtype = '{rtype}' "
+        f"AND sensitivity = '{Sensitivity.RESTRICTED.value}'"
+    )
+    entitled = model.objects.all().entitlement_sql(records=restricted)
     return f"""
-        SELECT r.id AS rec, a.audience
-        FROM {table} r CROSS JOIN LATERAL unnest({_audiences_case("r.sensitivity")}) a(audience)
-        WHERE r.id IN (SELECT rec FROM {facts})
-        UNION ALL
-        SELECT DISTINCT r.id, '{PARTNER_PREFIX}' || x.partner
-        FROM {table} r
-        JOIN ({entitled}) e ON e.record = r.id
+        SELECT DISTINCT '{rtype}' AS rtype, e.record AS rec, '{PARTNER_PREFIX}' || x.partner AS band
+        FROM ({entitled}) e
         JOIN cooperation_partner p ON p.id = e.partner
         CROSS JOIN LATERAL unnest(ARRAY[p.id, p.parent_id]) x(partner)
-        WHERE r.sensitivity = '{Sensitivity.RESTRICTED.value}' AND x.partner IS NOT NULL
-          AND r.id IN (SELECT rec FROM {facts})
+        WHERE x.partner IS NOT NULL
     """
 
 
@@ -104,16 +109,23 @@ def _participant_scopes(rows: str, operation_column: str) -> str:
     """
 
 
+TAGGED = "summary_tagged"
+EMPTY_FIGURES = '{"operations.started": 0}'  # a period with no records: its global rows
+
+
 @dataclass
 class Statement:
     sql: str
     params: list
 
 
-def summary_statement(
+def summary_statements(
     granularity: str, start: datetime.date, computed_at: datetime.datetime
-) -> Statement:
-    """The upsert of every summary row of one period, stamped ``computed_at``: one statement."""
+) -> list[Statement]:
+    """The statements that upsert every summary row of one period, stamped ``computed_at``:
+    one reads the period's facts tagged with their scopes into a temporary table, whose
+    statistics are then taken (so that the sums are planned as hash aggregates, for their
+    real size), and one sums them per audience and scope into the summaries."""
     _, end = period_bounds(start, granularity)
     params: list = []
 
@@ -147,19 +159,22 @@ def summary_statement(
     """
     params.extend(expiring_params)
 
-    # Operations that started, were under way or completed in the period: three index ranges.
+    # Operations that started, were under way or completed in the period: three index ranges
+    # (those that started before it count only if under way in it).
     op_rows = f"""
-        SELECT o.id AS row_id, o.kind_id, o.arrests, o.labs_dismantled, o.hectares_eradicated,
+        SELECT o.id AS row_id, o.sensitivity, o.kind_id, o.arrests, o.labs_dismantled,
+               o.hectares_eradicated,
                o.started_on >= {p(s)} AS started,
                o.status IN ('active', 'completed') AS running,
                o.status = 'completed' AND o.ended_on <= {p(e)} AS completed
         FROM operations_jointoperation o
         WHERE o.started_on BETWEEN {p(s)} AND {p(e)}
-           OR (o.started_on < {p(s)} AND o.ended_on >= {p(s)})
-           OR (o.started_on < {p(s)} AND o.ended_on IS NULL)
+           OR (o.started_on < {p(s)} AND o.ended_on >= {p(s)}
+               AND o.status IN ('active', 'completed'))
+           OR (o.started_on < {p(s)} AND o.ended_on IS NULL AND o.status = 'active')
     """
     op_facts = """
-        SELECT o.row_id AS rec, o.row_id, f.figure, f.value
+        SELECT o.row_id AS rec, o.row_id, o.sensitivity, f.figure, f.value
         FROM op_rows o CROSS JOIN LATERAL (VALUES
             ('operations.started', 1::numeric, o.started),
             ('operations.started.kind.' || o.kind_id, 1, o.started),
@@ -174,13 +189,14 @@ def summary_statement(
         WHERE f.applies
     """
     sz_rows = f"""
-        SELECT z.id AS row_id, z.operation_id, z.substance_id, sub.group_id, z.unit, z.quantity,
-               z.kg_equivalent, z.country_id
+        SELECT z.id AS row_id, z.operation_id, o.sensitivity, z.substance_id, sub.group_id,
+               z.unit, z.quantity, z.kg_equivalent, z.country_id
         FROM operations_seizure z JOIN operations_substance sub ON sub.code = z.substance_id
+        JOIN operations_jointoperation o ON o.id = z.operation_id
         WHERE z.seized_on BETWEEN {p(s)} AND {p(e)}
     """
     sz_facts = """
-        SELECT z.operation_id AS rec, z.row_id, f.figure, f.value
+        SELECT z.operation_id AS rec, z.row_id, z.sensitivity, f.figure, f.value
         FROM sz_rows z CROSS JOIN LATERAL (VALUES
             ('seizures.count', 1::numeric, true),
             ('seizures.kg', z.kg_equivalent, z.kg_equivalent IS NOT NULL),
@@ -193,17 +209,22 @@ def summary_statement(
         WHERE f.applies
     """
     ir_rows = f"""
-        SELECT r.id AS row_id, r.operation_id, r.kind, r.severity, r.country_id
+        SELECT r.id AS row_id, r.operation_id, o.sensitivity, r.kind, r.severity, r.country_id
         FROM operations_communityimpactreport r
+        JOIN operations_jointoperation o ON o.id = r.operation_id
         WHERE r.occurred_on BETWEEN {p(s)} AND {p(e)}
     """
     ir_facts = """
-        SELECT r.operation_id AS rec, r.row_id, f.figure, f.value
+        SELECT r.operation_id AS rec, r.row_id, r.sensitivity, f.figure, f.value
         FROM ir_rows r CROSS JOIN LATERAL (VALUES
             ('impact_reports.count', 1::numeric),
             ('impact_reports.count.kind.' || r.kind, 1),
             ('impact_reports.count.severity.' || r.severity, 1)
         ) f(figure, value)
+    """
+    ag_facts = f"""
+        SELECT f.rec, f.row_id, a.sensitivity, f.figure, f.value
+        FROM ({ag_facts}) f JOIN agreements_agreement a ON a.id = f.rec
     """
     ag_rows = "SELECT DISTINCT row_id FROM ag_facts"
     ag_countries = """
@@ -244,11 +265,6 @@ def summary_statement(
         UNION ALL
         {_participant_scopes("ir_rows", "ir_rows.operation_id")}
     """
-    op_facts_all = (
-        "(SELECT rec FROM op_facts UNION SELECT rec FROM sz_facts UNION SELECT rec FROM ir_facts)"
-        " op_recs"
-    )
-    base = ", ".join(f"('{a}')" for a in (PUBLIC, PARTNERS, ADMINISTRATORS))
     sql = f"""
     WITH
     ag_facts AS ({ag_facts}),
@@ -262,61 +278,83 @@ def summary_statement(
     ir_rows AS MATERIALIZED ({ir_rows}),
     ir_facts AS ({ir_facts}),
     tagged AS (
-        SELECT 'a' AS rtype, f.rec, sc.kind, sc.key, f.figure, f.value
+        SELECT 'a' AS rtype, f.rec, f.sensitivity, sc.kind, sc.key, f.figure, f.value
         FROM ag_facts f JOIN ({ag_scopes}) sc ON sc.row_id = f.row_id
         UNION ALL
-        SELECT 'o', f.rec, sc.kind, sc.key, f.figure, f.value
+        SELECT 'o', f.rec, f.sensitivity, sc.kind, sc.key, f.figure, f.value
         FROM op_facts f JOIN ({op_scopes}) sc ON sc.row_id = f.row_id
         UNION ALL
-        SELECT 'o', f.rec, sc.kind, sc.key, f.figure, f.value
+        SELECT 'o', f.rec, f.sensitivity, sc.kind, sc.key, f.figure, f.value
         FROM sz_facts f JOIN ({sz_scopes}) sc ON sc.row_id = f.row_id
         UNION ALL
-        SELECT 'o', f.rec, sc.kind, sc.key, f.figure, f.value
+        SELECT 'o', f.rec, f.sensitivity, sc.kind, sc.key, f.figure, f.value
         FROM ir_facts f JOIN ({ir_scopes}) sc ON sc.row_id = f.row_id
-    ),
-    audiences AS (
-        SELECT 'a' AS rtype, rec, audience FROM ({_record_audiences(Agreement, "ag_facts")}) x
+    )
+    SELECT rtype, rec, sensitivity, kind COLLATE "C" AS kind, key COLLATE "C" AS key,
+           figure COLLATE "C" AS figure, value
+    FROM tagged
+    """
+    tagging = Statement(f"CREATE TEMPORARY TABLE {TAGGED} ON COMMIT DROP AS {sql}", params)
+    params = []
+    sql = f"""
+    WITH
+    tagged AS (SELECT * FROM {TAGGED}),
+    partner_bands AS (
+        {_partner_bands(Agreement, "a")}
         UNION ALL
-        SELECT 'o', rec, audience FROM ({_record_audiences(JointOperation, op_facts_all)}) y
+        {_partner_bands(JointOperation, "o")}
     ),
-    summed AS (
-        SELECT au.audience, t.kind, t.key, t.figure, SUM(t.value) AS value
-        FROM tagged t JOIN audiences au ON au.rtype = t.rtype AND au.rec = t.rec
+    -- Each figure of each scope summed once per base audience over the bands it may open.
+    audienced AS (
+        SELECT kind, key, figure, {_audience_sums()}
+        FROM tagged GROUP BY kind, key, figure
+    ),
+    figures AS (
+        SELECT a.audience, s.kind, s.key, s.figure, a.value
+        FROM audienced s CROSS JOIN LATERAL (VALUES {_audience_columns("s")}) a(audience, value)
+        WHERE a.value IS NOT NULL
+        UNION ALL
+        -- A partner's row holds what its restricted records add to the partners row.
+        SELECT pb.band, t.kind, t.key, t.figure, SUM(t.value)
+        FROM tagged t JOIN partner_bands pb ON pb.rtype = t.rtype AND pb.rec = t.rec
+        WHERE t.sensitivity = '{Sensitivity.RESTRICTED.value}'
         GROUP BY 1, 2, 3, 4
-    ),
-    own AS (
-        SELECT DISTINCT audience, kind, key FROM summed
-        WHERE starts_with(audience, '{PARTNER_PREFIX}')
-    ),
-    complete AS (
-        SELECT audience, kind, key, figure, value FROM summed
-        WHERE NOT starts_with(audience, '{PARTNER_PREFIX}')
-        UNION ALL
-        -- A partner's view of a scope: the partners-level figures and its restricted records.
-        SELECT own.audience, s.kind, s.key, s.figure, s.value
-        FROM own JOIN summed s ON s.kind = own.kind AND s.key = own.key
-            AND s.audience IN (own.audience, '{PARTNERS}')
-        UNION ALL
-        -- Every base audience has a global row, even for a period with no records.
-        SELECT b.audience, 'global', '', 'operations.started', 0
-        FROM (VALUES {base}) b(audience)
     )
     INSERT INTO summaries_cooperationsummary
         (granularity, period_start, period_end, scope_kind, scope_key, audience, metrics,
          computed_at, data_cutoff, version)
     SELECT {p(granularity)}, {p(start)}, {p(end)}, kind, key, audience,
            jsonb_object_agg(figure, value), {p(computed_at)}, statement_timestamp(), {p(VERSION)}
-    FROM (
-        SELECT audience, kind, key, figure, SUM(value) AS value FROM complete
-        GROUP BY 1, 2, 3, 4
-    ) figures
+    FROM figures
     GROUP BY kind, key, audience
     ON CONFLICT (granularity, period_start, scope_kind, scope_key, audience) DO UPDATE SET
         period_end = EXCLUDED.period_end, metrics = EXCLUDED.metrics,
         computed_at = EXCLUDED.computed_at, data_cutoff = EXCLUDED.data_cutoff,
         version = EXCLUDED.version
     """
-    return Statement(sql, params)
+    upsert = Statement(sql, params)
+    params = []
+    # Every base audience has a global row, even for a period with no records.
+    seeds = ", ".join(
+        f"({p(granularity)}, {p(start)}, {p(end)}, 'global', '', {p(audience)}, "
+        f"{p(EMPTY_FIGURES)}::jsonb, {p(computed_at)}, statement_timestamp(), {p(VERSION)})"
+        for audience in (PUBLIC, PARTNERS, ADMINISTRATORS)
+    )
+    seeding = Statement(
+        "INSERT INTO summaries_cooperationsummary (granularity, period_start, period_end, "
+        "scope_kind, scope_key, audience, metrics, computed_at, data_cutoff, version) "
+        f"VALUES {seeds} ON CONFLICT DO NOTHING",
+        params,
+    )
+    # Dropped at once, not only at commit: a run inside a caller's transaction may be followed
+    # by another.
+    return [
+        tagging,
+        Statement(f"ANALYZE {TAGGED}", []),
+        upsert,
+        seeding,
+        Statement(f"DROP TABLE {TAGGED}", []),
+    ]
 
 
 @dataclass(frozen=True)
@@ -338,13 +376,16 @@ def compute(granularity: str, start: datetime.date, *, task_id: str | None = Non
         raise ValueError(f"{start} does not start a {granularity}")
     began = time.perf_counter()
     stamp = timezone.now()
-    statement = summary_statement(granularity, start, stamp)
+    statements = summary_statements(granularity, start, stamp)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"summaries:{granularity}:{start}"]
         )
-        cursor.execute(statement.sql, statement.params)
-        rows = cursor.rowcount
+        rows = 0
+        for statement in statements:
+            cursor.execute(statement.sql, statement.params)
+            if statement.sql.startswith("INSERT"):
+                rows += max(cursor.rowcount, 0)
         # Rows this run did not write (a scope or an audience with nothing left) go.
         cursor.execute(
             "DELETE FROM summaries_cooperationsummary "

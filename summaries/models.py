@@ -9,9 +9,11 @@ figure that counts a record they could not open (see :mod:`cooperation.visibilit
   agencies it acts through) takes part in or is shared with: what its officers see;
 - ``administrators``: every record.
 
-A ``partner:<id>`` row is stored only for the scopes where that partner's restricted records
-change a figure; elsewhere its officers read the ``partners`` row, whose figures are then the
-same. :meth:`SummaryQuerySet.visible_to` is the one place that rule is applied.
+A ``partner:<id>`` row holds only what that partner's restricted records add to the
+``partners`` row of the same scope, and exists only where they add something: its officers
+read the two added up (:attr:`CooperationSummary.figures`), elsewhere the ``partners`` row
+alone. :meth:`SummaryQuerySet.visible_to` is the one place that rule is applied. Every
+figure is a count or a sum over distinct records, so the two add up exactly.
 """
 
 from __future__ import annotations
@@ -21,7 +23,18 @@ import json
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast
 from django.urls import reverse
 
 from cooperation.visibility import viewer
@@ -67,26 +80,124 @@ class FiguresDecoder(json.JSONDecoder):
         super().__init__(*args, **kwargs)
 
 
+def base_audience(audience: str) -> str:
+    """The audience whose row a partner's row adds to (the audience itself otherwise)."""
+    return PARTNERS if audience.startswith(PARTNER_PREFIX) else audience
+
+
+def add_figures(*parts: dict | None) -> dict:
+    """Figures added up key by key (a partner's row onto the partners row)."""
+    total: dict = {}
+    for part in parts:
+        for key, value in (part or {}).items():
+            total[key] = total.get(key, 0) + value
+    return total
+
+
+def chosen_audience(user, audience: str | None = None) -> str | None:
+    """``audience`` if ``user`` may read it (by default the broadest they may), else None."""
+    allowed = audiences_for(user)
+    audience = audience or allowed[0]
+    return audience if audience in allowed else None
+
+
+SAME_SUMMARY = ("granularity", "period_start", "scope_kind", "scope_key")
+PERIOD_LENGTH = {"month": "1 month", "quarter": "3 months", "year": "1 year"}
+
+
+def shifted(length: str) -> Func:
+    """``period_start`` moved back by ``length`` (an SQL interval from PERIOD_LENGTH)."""
+    return Func(
+        F("period_start"),
+        template=f"(%(expressions)s - interval '{length}')::date",
+        output_field=models.DateField(),
+    )
+
+
 class SummaryQuerySet(models.QuerySet):
     def visible_to(self, user, audience: str | None = None):
-        """The summaries ``user`` reads: for each period and scope, the row of ``audience``
-        (by default the broadest the user may read) or, for a partner's audience with no row
-        of its own there, the ``partners`` row. An audience the user may not read gives
-        nothing."""
-        allowed = audiences_for(user)
-        audience = audience or allowed[0]
-        if audience not in allowed:
+        """The summaries ``user`` reads, one per period and scope, as ``audience`` (by default
+        the broadest the user may read) sees them. For a partner's audience: its own row where
+        it has one, annotated with the ``partners`` row it adds to (``base_metrics``), else
+        the ``partners`` row. An audience the user may not read gives nothing."""
+        audience = chosen_audience(user, audience)
+        if audience is None:
             return self.none()
-        if not audience.startswith(PARTNER_PREFIX):
-            return self.filter(audience=audience)
+        base = base_audience(audience)
+        rows = self.annotate(reader_audience=Value(audience))
+        if base == audience:
+            return rows.filter(audience=audience)
         own = self.model.objects.filter(
-            granularity=OuterRef("granularity"),
-            period_start=OuterRef("period_start"),
-            scope_kind=OuterRef("scope_kind"),
-            scope_key=OuterRef("scope_key"),
-            audience=audience,
+            **{name: OuterRef(name) for name in SAME_SUMMARY}, audience=audience
         )
-        return self.filter(Q(audience=audience) | Q(audience=PARTNERS) & ~Exists(own))
+        partners_row = self.model.objects.filter(
+            **{name: OuterRef(name) for name in SAME_SUMMARY}, audience=base
+        )
+        return rows.filter(Q(audience=audience) | Q(audience=base) & ~Exists(own)).annotate(
+            base_metrics=Case(
+                When(audience=audience, then=Subquery(partners_row.values("metrics")[:1])),
+                output_field=self.model._meta.get_field("metrics"),
+            )
+        )
+
+    def with_comparisons(self, audience: str):
+        """Annotate the figures of the same scope in the period before (``previous_*``) and a
+        year before (``year_earlier_*``), as ``audience`` reads them: ``*_metrics`` from the
+        base audience's row, ``*_added`` from a partner's own row."""
+        base = base_audience(audience)
+        metrics = self.model._meta.get_field("metrics")
+
+        def figures_of(start, of_audience):
+            return Subquery(
+                self.model.objects.filter(
+                    granularity=OuterRef("granularity"),
+                    scope_kind=OuterRef("scope_kind"),
+                    scope_key=OuterRef("scope_key"),
+                    audience=of_audience,
+                    period_start=start,
+                ).values("metrics")[:1],
+                output_field=metrics,
+            )
+
+        previous = Case(
+            *[
+                When(granularity=granularity, then=shifted(length))
+                for granularity, length in PERIOD_LENGTH.items()
+            ],
+            output_field=models.DateField(),
+        )
+        annotations = {
+            "previous_metrics": figures_of(previous, base),
+            "year_earlier_metrics": figures_of(shifted("1 year"), base),
+        }
+        if base != audience:
+            annotations["previous_added"] = figures_of(previous, audience)
+            annotations["year_earlier_added"] = figures_of(shifted("1 year"), audience)
+        return self.annotate(**annotations)
+
+    def with_scope_names(self):
+        """Annotate ``scope_name``: the country's, region's or partner's name."""
+        from cooperation.models import Country, Partner, Region
+
+        def name_of(model, key):
+            return Subquery(model.objects.filter(**{key: OuterRef("scope_key")}).values("name")[:1])
+
+        return self.annotate(
+            scope_name=Case(
+                When(scope_kind=ScopeKind.COUNTRY, then=name_of(Country, "iso3")),
+                When(scope_kind=ScopeKind.REGION, then=name_of(Region, "m49")),
+                When(
+                    scope_kind=ScopeKind.PARTNER,
+                    then=Subquery(
+                        Partner.objects.annotate(key=Cast("pk", models.CharField()))
+                        .filter(key=OuterRef("scope_key"))
+                        .values("name")[:1]
+                    ),
+                ),
+                default=Value("World"),
+                output_field=models.CharField(),
+            )
+        )
 
 
 class CooperationSummary(models.Model):
@@ -160,6 +271,20 @@ class CooperationSummary(models.Model):
                 "scope": f"{self.scope_kind}:{self.scope_key}" if self.scope_key else "global",
             }
         )
+
+    @property
+    def figures(self) -> dict:
+        """The figures as the reader's audience sees them (:meth:`SummaryQuerySet.visible_to`)."""
+        return add_figures(getattr(self, "base_metrics", None), self.metrics)
+
+    def compared(self, which: str) -> dict | None:
+        """The figures of the period before (``previous``) or a year before (``year_earlier``),
+        when annotated by :meth:`SummaryQuerySet.with_comparisons`; ``None`` if none."""
+        base = getattr(self, f"{which}_metrics", None)
+        added = getattr(self, f"{which}_added", None)
+        if base is None and added is None:
+            return None
+        return add_figures(base, added)
 
     @property
     def is_complete(self) -> bool:

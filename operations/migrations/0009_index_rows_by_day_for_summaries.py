@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="jointoperation",
             index=models.Index(
-                condition=models.Q(("ended_on__isnull", True)),
+                condition=models.Q(("ended_on__isnull", True), ("status", "active")),
                 fields=["started_on"],
                 name="operation_open",
             ),

@@ -25,7 +25,7 @@ MARCH = datetime.date(2024, 3, 1)
 def snapshot(user, start=MARCH, granularity="month"):
     """What ``user`` reads of a period's summaries, keyed by scope."""
     return {
-        (row.scope_kind, row.scope_key): row.metrics
+        (row.scope_kind, row.scope_key): row.figures
         for row in CooperationSummary.objects.visible_to(user).filter(
             granularity=granularity, period_start=start
         )

@@ -242,7 +242,7 @@ def check_every_figure(granularity, start, partners, users):
                     (value for pk, value in rows if pk in visible[audience][source.api]), Decimal(0)
                 )
                 summary = shown[audience]
-                stored_value = summary.metrics.get(figure, 0) if summary else 0
+                stored_value = summary.figures.get(figure, 0) if summary else 0
                 assert Decimal(stored_value) == expected, (figure, kind, key, audience)
 
 
