@@ -13,6 +13,7 @@ SECTIONS = (
     ("operations:list", "Operations", None),
     ("partners:list", "Partners", None),
     ("geography:countries", "Countries", None),
+    ("summaries:list", "Summaries", None),
     ("search", "Search", None),
 )
 ACTIONS: tuple = (  # (URL name, label, permission)

@@ -35,6 +35,7 @@ urlpatterns = [
     path("partners/", include(partner_patterns)),
     path("", include(geography_patterns)),
     path("search/", search.search, name="search"),
+    path("summaries/", include("summaries.urls")),
     path("autocomplete/", include(autocomplete_patterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -26,7 +26,6 @@ from django.db import models
 from django.db.models import (
     Case,
     Exists,
-    F,
     Func,
     OuterRef,
     Q,
@@ -106,9 +105,10 @@ PERIOD_LENGTH = {"month": "1 month", "quarter": "3 months", "year": "1 year"}
 
 
 def shifted(length: str) -> Func:
-    """``period_start`` moved back by ``length`` (an SQL interval from PERIOD_LENGTH)."""
+    """The outer row's ``period_start`` moved back by ``length`` (an SQL interval from
+    PERIOD_LENGTH), for a subquery reading another period's row."""
     return Func(
-        F("period_start"),
+        OuterRef("period_start"),
         template=f"(%(expressions)s - interval '{length}')::date",
         output_field=models.DateField(),
     )

@@ -23,6 +23,7 @@ from operations.api.views import (
     ParticipationResource,
     SeizureResource,
 )
+from summaries.api.views import SummaryResource
 
 app_name = "api"
 
@@ -38,6 +39,7 @@ router.register("seizures", SeizureResource, basename="seizure")
 router.register("legal-bases", LegalBasisResource, basename="legalbasis")
 router.register("impact-reports", ImpactReportResource, basename="impactreport")
 router.register("journal-entries", JournalEntryResource, basename="journalentry")
+router.register("summaries", SummaryResource, basename="summary")
 router.register("deleted", DeletionResource, basename="deletion")
 for prefix, (model, extra) in VOCABULARIES.items():
     router.register(prefix, vocabulary_resource(model, prefix, extra), basename=prefix)

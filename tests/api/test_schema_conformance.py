@@ -13,6 +13,7 @@ its own test in ``test_schema_regressions.py``.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import os
 
 import hypothesis
@@ -33,6 +34,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from cooperation.models import ApiToken
+from summaries.compute import compute
 from tests import factories
 
 SCHEMA_URL = "/api/v1/schema/?format=json"
@@ -66,6 +68,8 @@ def seed(cast) -> None:
             factories.JournalEntryFactory(operation=operation, author=cast.officer)
     # A deleted row, so that the deletions feed has a tombstone to show.
     factories.JointOperationFactory(sensitivity="public", participants=[cast.colombia]).delete()
+    # Summaries of the month the operations started in.
+    compute("month", datetime.date(2020, 5, 1))
 
 
 @contextlib.contextmanager

@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
 from tqdm import tqdm
 
 from summaries.compute import compute, periods
@@ -21,6 +23,14 @@ def month(text: str) -> datetime.date:
     if not match or not 1 <= int(match[2]) <= 12:
         raise CommandError(f"{text!r} is not a month: write it as YYYY-MM, e.g. 2015-01.")
     return datetime.date(int(match[1]), int(match[2]), 1)
+
+
+def compute_in_own_connection(period):
+    """One period, in this thread's own database connection (closed after)."""
+    try:
+        return compute(*period)
+    finally:
+        connections.close_all()
 
 
 class Command(BaseCommand):
@@ -42,12 +52,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--queue", action="store_true", help="Queue one task per period for the workers."
         )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            help="Periods computed at once, each in its own database connection (default 1).",
+        )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
-    def handle(self, *args, first, last, granularity, queue, no_progress, **options):
+    def handle(self, *args, first, last, granularity, queue, jobs, no_progress, **options):
         start, end = month(first), month(last)
         if start > end:
             raise CommandError(f"--from {first} comes after --to {last}.")
+        if jobs < 1:
+            raise CommandError("--jobs must be 1 or more.")
         chosen = Granularity.values if granularity == "all" else [granularity]
         work = [(g, p) for g in chosen for p in periods(g, start, end)]
         if queue:
@@ -59,10 +77,19 @@ class Command(BaseCommand):
             return
         began = time.perf_counter()
         rows = 0
-        bar = tqdm(work, unit="period", disable=no_progress, file=self.stderr._out)
-        for g, p in bar:
-            bar.set_description(f"{g} {p:%Y-%m}")
-            rows += compute(g, p).rows
+        bar = tqdm(total=len(work), unit="period", disable=no_progress, file=self.stderr._out)
+        if jobs == 1:
+            for g, p in work:
+                bar.set_description(f"{g} {p:%Y-%m}")
+                rows += compute(g, p).rows
+                bar.update()
+        else:
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                for outcome in pool.map(compute_in_own_connection, work):
+                    bar.set_description(f"{outcome.granularity} {outcome.period_start:%Y-%m}")
+                    rows += outcome.rows
+                    bar.update()
+        bar.close()
         seconds = time.perf_counter() - began
         self.stdout.write(
             f"Computed {len(work)} periods ({', '.join(chosen)}): {rows} summary rows "

@@ -1,0 +1,281 @@
+"""Benchmark: the cooperation summaries on a large database.
+
+    DATABASE_URL=postgres://…/bench_dataset .venv/bin/python bench/summaries.py \
+        [--month 2024-03] [--runs 3] [--years 10] [--jobs 2] [--no-backfill]
+
+Needs a database filled by ``generate_dataset`` (``bench/generate_dataset.py --keep``) and
+migrated to the code under test. Prints:
+
+1. one month's summaries for every scope and audience (``summaries.compute.compute``: read,
+   sum, upsert, in one transaction): median time and rows written;
+2. the same figures from one hand-written SQL statement that only reads and sums (no
+   temporary table, no JSON, no writing) — checked to give exactly the figures stored — and
+   the ratio of the two (goal: at most 1.5);
+3. a full monthly backfill of the last ``--years`` years with ``manage.py summaries``
+   (goal: under 5 minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cooperation.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+from operations.models import JointOperation  # noqa: E402
+from operations.stats import period_bounds  # noqa: E402
+from summaries.compute import compute  # noqa: E402
+from summaries.models import CooperationSummary  # noqa: E402
+
+# The figures of one period for every audience and scope, written by hand as one statement:
+# facts per record, their scopes, sums per sensitivity (FILTER) and per entitled partner.
+HAND_WRITTEN = """
+WITH
+ops AS MATERIALIZED (
+  SELECT id, sensitivity, kind_id, arrests, labs_dismantled, hectares_eradicated,
+         started_on >= %(s)s AS started,
+         status IN ('active', 'completed') AS running,
+         status = 'completed' AND ended_on <= %(e)s AS completed
+  FROM operations_jointoperation
+  WHERE started_on BETWEEN %(s)s AND %(e)s
+     OR (started_on < %(s)s AND ended_on >= %(s)s AND status IN ('active', 'completed'))
+     OR (started_on < %(s)s AND ended_on IS NULL AND status = 'active')
+),
+op_scope AS (
+  SELECT id AS row_id, 'global' AS kind, '' AS key FROM ops
+  UNION ALL SELECT DISTINCT oc.jointoperation_id, 'country', oc.country_id
+    FROM operations_jointoperation_countries oc JOIN ops ON ops.id = oc.jointoperation_id
+  UNION ALL SELECT DISTINCT oc.jointoperation_id, 'region', r
+    FROM operations_jointoperation_countries oc JOIN ops ON ops.id = oc.jointoperation_id
+    JOIN cooperation_country c ON c.iso3 = oc.country_id,
+    unnest(ARRAY[c.region_id, c.subregion_id, c.intermediate_region_id]) r WHERE r IS NOT NULL
+  UNION ALL SELECT DISTINCT p.operation_id, 'partner', p.partner_id::text
+    FROM operations_participation p JOIN ops ON ops.id = p.operation_id
+),
+op_fact AS (
+  SELECT o.id AS rec, o.id AS row_id, o.sensitivity, f.figure, f.value FROM ops o,
+  LATERAL (VALUES
+    ('operations.started', 1::numeric, o.started),
+    ('operations.started.kind.' || o.kind_id, 1, o.started),
+    ('outcomes.arrests', o.arrests, o.started),
+    ('outcomes.labs_dismantled', o.labs_dismantled, o.started),
+    ('outcomes.hectares_eradicated', o.hectares_eradicated, o.started),
+    ('operations.active', 1, o.running),
+    ('operations.active.kind.' || o.kind_id, 1, o.running),
+    ('operations.completed', 1, o.completed),
+    ('operations.completed.kind.' || o.kind_id, 1, o.completed)) f(figure, value, applies)
+  WHERE f.applies
+),
+sz AS MATERIALIZED (
+  SELECT z.id, z.operation_id, o.sensitivity, z.substance_id, s.group_id, z.unit, z.quantity,
+         z.kg_equivalent, z.country_id
+  FROM operations_seizure z JOIN operations_substance s ON s.code = z.substance_id
+  JOIN operations_jointoperation o ON o.id = z.operation_id
+  WHERE z.seized_on BETWEEN %(s)s AND %(e)s
+),
+sz_fact AS (
+  SELECT z.operation_id AS rec, z.id AS row_id, z.sensitivity, f.figure, f.value FROM sz z,
+  LATERAL (VALUES
+    ('seizures.count', 1::numeric, true),
+    ('seizures.kg', z.kg_equivalent, z.kg_equivalent IS NOT NULL),
+    ('seizures.kg.group.' || z.group_id, z.kg_equivalent, z.kg_equivalent IS NOT NULL),
+    ('seizures.kg.substance.' || z.substance_id, z.kg_equivalent, z.kg_equivalent IS NOT NULL),
+    ('seizures.unconverted.substance.' || z.substance_id || '.unit.' || z.unit, z.quantity,
+     z.kg_equivalent IS NULL)) f(figure, value, applies)
+  WHERE f.applies
+),
+sz_scope AS (
+  SELECT id AS row_id, 'global' AS kind, '' AS key FROM sz
+  UNION ALL SELECT id, 'country', country_id FROM sz WHERE country_id IS NOT NULL
+  UNION ALL SELECT DISTINCT sz.id, 'region', r FROM sz
+    JOIN cooperation_country c ON c.iso3 = sz.country_id,
+    unnest(ARRAY[c.region_id, c.subregion_id, c.intermediate_region_id]) r WHERE r IS NOT NULL
+  UNION ALL SELECT DISTINCT sz.id, 'partner', p.partner_id::text
+    FROM sz JOIN operations_participation p ON p.operation_id = sz.operation_id
+),
+ir AS MATERIALIZED (
+  SELECT r.id, r.operation_id, o.sensitivity, r.kind, r.severity, r.country_id
+  FROM operations_communityimpactreport r JOIN operations_jointoperation o
+    ON o.id = r.operation_id
+  WHERE r.occurred_on BETWEEN %(s)s AND %(e)s
+),
+ir_fact AS (
+  SELECT ir.operation_id AS rec, ir.id AS row_id, ir.sensitivity, f.figure, f.value FROM ir,
+  LATERAL (VALUES ('impact_reports.count', 1::numeric),
+    ('impact_reports.count.kind.' || ir.kind, 1),
+    ('impact_reports.count.severity.' || ir.severity, 1)) f(figure, value)
+),
+ir_scope AS (
+  SELECT id AS row_id, 'global' AS kind, '' AS key FROM ir
+  UNION ALL SELECT id, 'country', country_id FROM ir WHERE country_id IS NOT NULL
+  UNION ALL SELECT DISTINCT ir.id, 'region', r FROM ir
+    JOIN cooperation_country c ON c.iso3 = ir.country_id,
+    unnest(ARRAY[c.region_id, c.subregion_id, c.intermediate_region_id]) r WHERE r IS NOT NULL
+  UNION ALL SELECT DISTINCT ir.id, 'partner', p.partner_id::text
+    FROM ir JOIN operations_participation p ON p.operation_id = ir.operation_id
+),
+ag AS MATERIALIZED (
+  SELECT a.id, a.sensitivity, f.figure FROM agreements_agreement a,
+  LATERAL (VALUES
+    ('agreements.signed', a.signed_on BETWEEN %(s)s AND %(e)s),
+    ('agreements.entered_into_force', a.entry_into_force_on BETWEEN %(s)s AND %(e)s),
+    ('agreements.in_force', in_force),
+    ('agreements.expiring', in_force AND a.expires_on <= %(e)s + 180)) f(figure, applies),
+  LATERAL (SELECT a.entry_into_force_on <= %(e)s
+      AND (a.terminated_on IS NULL OR a.terminated_on > %(e)s)
+      AND (a.expires_on IS NULL OR a.expires_on >= %(e)s)
+      AND (a.suspended_on IS NULL OR a.suspended_on > %(e)s) AS in_force) st
+  WHERE f.applies
+),
+ag_scope AS (
+  SELECT DISTINCT id AS row_id, 'global' AS kind, '' AS key FROM ag
+  UNION ALL SELECT DISTINCT ag.id, 'partner', p.partner_id::text
+    FROM ag JOIN agreements_agreementparty p ON p.agreement_id = ag.id
+  UNION ALL SELECT DISTINCT ag.id, 'country', pa.country_id
+    FROM ag JOIN agreements_agreementparty p ON p.agreement_id = ag.id
+    JOIN cooperation_partner pa ON pa.id = p.partner_id WHERE pa.country_id IS NOT NULL
+  UNION ALL SELECT DISTINCT ag.id, 'region', r
+    FROM ag JOIN agreements_agreementparty p ON p.agreement_id = ag.id
+    JOIN cooperation_partner pa ON pa.id = p.partner_id
+    JOIN cooperation_country c ON c.iso3 = pa.country_id,
+    unnest(ARRAY[c.region_id, c.subregion_id, c.intermediate_region_id]) r WHERE r IS NOT NULL
+),
+tagged AS MATERIALIZED (
+  SELECT 'o' AS t, f.rec, f.sensitivity, s.kind, s.key, f.figure, f.value
+    FROM op_fact f JOIN op_scope s USING (row_id)
+  UNION ALL SELECT 'o', f.rec, f.sensitivity, s.kind, s.key, f.figure, f.value
+    FROM sz_fact f JOIN sz_scope s USING (row_id)
+  UNION ALL SELECT 'o', f.rec, f.sensitivity, s.kind, s.key, f.figure, f.value
+    FROM ir_fact f JOIN ir_scope s USING (row_id)
+  UNION ALL SELECT 'a', ag.id, ag.sensitivity, s.kind, s.key, ag.figure, 1
+    FROM ag JOIN ag_scope s ON s.row_id = ag.id
+),
+entitled AS (
+  SELECT 'o' AS t, operation_id AS rec, partner_id FROM operations_participation
+    WHERE operation_id IN (SELECT rec FROM tagged WHERE t = 'o' AND sensitivity = 'restricted')
+  UNION SELECT 'o', jointoperation_id, partner_id FROM operations_jointoperation_shared_with
+    WHERE jointoperation_id IN (SELECT rec FROM tagged WHERE t = 'o' AND sensitivity = 'restricted')
+  UNION SELECT 'a', agreement_id, partner_id FROM agreements_agreementparty
+    WHERE agreement_id IN (SELECT rec FROM tagged WHERE t = 'a' AND sensitivity = 'restricted')
+  UNION SELECT 'a', agreement_id, partner_id FROM agreements_agreement_shared_with
+    WHERE agreement_id IN (SELECT rec FROM tagged WHERE t = 'a' AND sensitivity = 'restricted')
+  UNION SELECT 'a', id, facilitator_id FROM agreements_agreement
+    WHERE facilitator_id IS NOT NULL
+      AND id IN (SELECT rec FROM tagged WHERE t = 'a' AND sensitivity = 'restricted')
+),
+readers AS (
+  SELECT DISTINCT e.t, e.rec, 'partner:' || x AS audience FROM entitled e
+  JOIN cooperation_partner p ON p.id = e.partner_id, unnest(ARRAY[p.id, p.parent_id]) x
+  WHERE x IS NOT NULL
+)
+SELECT audience, kind, key, figure, value FROM (
+  SELECT kind, key, figure,
+         SUM(value) FILTER (WHERE sensitivity = 'public') AS public,
+         SUM(value) FILTER (WHERE sensitivity IN ('public', 'partners')) AS partners,
+         SUM(value) AS administrators
+  FROM tagged GROUP BY kind, key, figure
+) s, LATERAL (VALUES ('public', s.public), ('partners', s.partners),
+                     ('administrators', s.administrators)) a(audience, value)
+WHERE value IS NOT NULL
+UNION ALL
+SELECT r.audience, t.kind, t.key, t.figure, SUM(t.value)
+FROM tagged t JOIN readers r ON r.t = t.t AND r.rec = t.rec
+WHERE t.sensitivity = 'restricted'
+GROUP BY 1, 2, 3, 4
+"""
+
+
+def median_seconds(run, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+def hand_written(start, end) -> list[tuple]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute(HAND_WRITTEN, {"s": start, "e": end})
+        return cursor.fetchall()
+
+
+def stored(start) -> set[tuple]:
+    rows = CooperationSummary.objects.filter(granularity="month", period_start=start)
+    return {
+        (row.audience, row.scope_kind, row.scope_key, figure, value)
+        for row in rows
+        for figure, value in row.metrics.items()
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--month", default="2024-03", help="The month to time, YYYY-MM.")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--years", type=int, default=10, help="Years of monthly backfill.")
+    parser.add_argument("--jobs", type=int, default=2, help="Backfill periods at once.")
+    parser.add_argument("--no-backfill", action="store_true")
+    options = parser.parse_args()
+
+    operations = JointOperation.objects.count()
+    print(f"database: {connection.settings_dict['NAME']}, {operations:,} operations")
+    start = datetime.date.fromisoformat(options.month + "-01")
+    end = period_bounds(start, "month")[1]
+
+    rows = compute("month", start).rows  # warm the cache
+    ours = median_seconds(lambda: compute("month", start), options.runs)
+    print(f"one month ({options.month}), every scope and audience: {ours:.2f} s, {rows:,} rows")
+
+    figures = hand_written(start, end)
+    theirs = median_seconds(lambda: hand_written(start, end), options.runs)
+    same = set(figures) == stored(start)
+    print(
+        f"hand-written SQL, same figures ({len(figures):,}; identical: {same}): "
+        f"{theirs:.2f} s; ratio {ours / theirs:.2f} (goal <= 1.5)"
+    )
+
+    if options.no_backfill:
+        return
+    last = datetime.date.today().replace(day=1) - datetime.timedelta(days=1)
+    first = last.replace(year=last.year - options.years, day=1) + datetime.timedelta(days=32)
+    first = first.replace(day=1)
+    CooperationSummary.objects.filter(granularity="month").delete()
+    began = time.perf_counter()
+    call_command(
+        "summaries",
+        "--from",
+        f"{first:%Y-%m}",
+        "--to",
+        f"{last:%Y-%m}",
+        "--granularity",
+        "month",
+        "--jobs",
+        str(options.jobs),
+        "--no-progress",
+    )
+    seconds = time.perf_counter() - began
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    print(
+        f"monthly backfill {first:%Y-%m} to {last:%Y-%m} ({months} months, {options.jobs} jobs): "
+        f"{seconds:.0f} s, {seconds / months:.2f} s a month (goal: under 300 s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
