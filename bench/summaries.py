@@ -130,15 +130,15 @@ ir_scope AS (
 ),
 ag AS MATERIALIZED (
   SELECT a.id, a.sensitivity, f.figure FROM agreements_agreement a,
-  LATERAL (VALUES
-    ('agreements.signed', a.signed_on BETWEEN %(s)s AND %(e)s),
-    ('agreements.entered_into_force', a.entry_into_force_on BETWEEN %(s)s AND %(e)s),
-    ('agreements.in_force', in_force),
-    ('agreements.expiring', in_force AND a.expires_on <= %(e)s + 180)) f(figure, applies),
   LATERAL (SELECT a.entry_into_force_on <= %(e)s
       AND (a.terminated_on IS NULL OR a.terminated_on > %(e)s)
       AND (a.expires_on IS NULL OR a.expires_on >= %(e)s)
-      AND (a.suspended_on IS NULL OR a.suspended_on > %(e)s) AS in_force) st
+      AND (a.suspended_on IS NULL OR a.suspended_on > %(e)s) AS in_force) st,
+  LATERAL (VALUES
+    ('agreements.signed', a.signed_on BETWEEN %(s)s AND %(e)s),
+    ('agreements.entered_into_force', a.entry_into_force_on BETWEEN %(s)s AND %(e)s),
+    ('agreements.in_force', st.in_force),
+    ('agreements.expiring', st.in_force AND a.expires_on <= %(e)s + 180)) f(figure, applies)
   WHERE f.applies
 ),
 ag_scope AS (

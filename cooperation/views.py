@@ -18,6 +18,8 @@ from cooperation.tables import PartnerTable
 from cooperation.visibility import forget_viewer, remember_viewer
 from operations.filters import JointOperationFilterSet, SeizureFilterSet
 from operations.models import JointOperation, JournalEntry, Participation, Seizure
+from summaries.models import ScopeKind
+from summaries.panel import latest_panel
 
 # How many rows a section of a profile page lists before pointing to the full list.
 SECTION_ROWS = 15
@@ -129,6 +131,7 @@ class PartnerDetailView(ViewerOnceMixin, RecordDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         partner, user = self.object, self.request.user
+        context["summary_panel"] = latest_panel(user, ScopeKind.PARTNER, str(partner.pk))
         if partner.parent:
             context["breadcrumbs"].insert(
                 1, (str(partner.parent), partner.parent.get_absolute_url())
@@ -249,6 +252,7 @@ class PlaceDetailView(ViewerOnceMixin, RecordDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user, code = self.request.user, self.object.pk
+        context["summary_panel"] = latest_panel(user, self.filter_name, str(code))
         crumbs = context["breadcrumbs"]
         for position, region in enumerate(self.chain(), start=1):
             crumbs.insert(position, (region.name, region.get_absolute_url()))

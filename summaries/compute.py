@@ -117,6 +117,7 @@ EMPTY_FIGURES = '{"operations.started": 0}'  # a period with no records: its glo
 class Statement:
     sql: str
     params: list
+    writes_summaries: bool = False  # its row count is the number of summaries written
 
 
 def summary_statements(
@@ -332,7 +333,7 @@ def summary_statements(
         computed_at = EXCLUDED.computed_at, data_cutoff = EXCLUDED.data_cutoff,
         version = EXCLUDED.version
     """
-    upsert = Statement(sql, params)
+    upsert = Statement(sql, params, writes_summaries=True)
     params = []
     # Every base audience has a global row, even for a period with no records.
     seeds = ", ".join(
@@ -345,6 +346,7 @@ def summary_statements(
         "scope_kind, scope_key, audience, metrics, computed_at, data_cutoff, version) "
         f"VALUES {seeds} ON CONFLICT DO NOTHING",
         params,
+        writes_summaries=True,
     )
     # Dropped at once, not only at commit: a run inside a caller's transaction may be followed
     # by another.
@@ -384,7 +386,7 @@ def compute(granularity: str, start: datetime.date, *, task_id: str | None = Non
         rows = 0
         for statement in statements:
             cursor.execute(statement.sql, statement.params)
-            if statement.sql.startswith("INSERT"):
+            if statement.writes_summaries:
                 rows += max(cursor.rowcount, 0)
         # Rows this run did not write (a scope or an audience with nothing left) go.
         cursor.execute(

@@ -29,6 +29,7 @@ from summaries.models import (
     ScopeKind,
     audiences_for,
 )
+from summaries.panel import latest_complete
 
 SECTIONS = (
     ("agreements.", "Agreements"),
@@ -154,7 +155,7 @@ class SummaryView(ViewerOnceMixin, TemplateView):
         rows = CooperationSummary.objects.visible_to(user, audience).filter(
             granularity=granularity, scope_kind=kind, scope_key=key
         )
-        period = form.cleaned_data.get("period") or self.latest_complete(granularity)
+        period = form.cleaned_data.get("period") or latest_complete(granularity)
         summary = (
             rows.filter(period_start=period).with_scope_names().with_comparisons(audience).first()
         )
@@ -171,11 +172,6 @@ class SummaryView(ViewerOnceMixin, TemplateView):
             periods=self.neighbours(granularity, period),
         )
         return context
-
-    @staticmethod
-    def latest_complete(granularity: str) -> datetime.date:
-        today = datetime.date.today()
-        return period_start(granularity, period_start(granularity, today) - datetime.timedelta(1))
 
     @staticmethod
     def neighbours(granularity: str, period: datetime.date) -> dict[str, str]:

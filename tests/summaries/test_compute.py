@@ -210,6 +210,7 @@ def test_the_backfill_command_computes_every_period(cast, records):
         (["--from", "2024-13", "--to", "2024-12"], "is not a month"),
         (["--from", "2024", "--to", "2024-12"], "is not a month"),
         (["--from", "2024-05", "--to", "2024-01"], "comes after"),
+        (["--from", "2024-01", "--to", "2024-02", "--jobs", "0"], "--jobs must be 1 or more"),
     ],
 )
 def test_the_backfill_command_refuses_bad_months(arguments, message):

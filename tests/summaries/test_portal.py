@@ -100,3 +100,26 @@ def test_download_as_csv_and_printable_page(cast, summaries):
     assert printable.status_code == 200
     assert "<nav" not in printable.content.decode()
     assert "Arrests (operations started)" in printable.content.decode()
+
+
+def test_partner_country_and_region_pages_show_their_latest_month(cast):
+    last_month = (datetime.date.today().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    operation = factories.JointOperationFactory(
+        started_on=last_month, participants=[cast.colombia], arrests=3
+    )
+    operation.countries.set(["COL"])
+    factories.JointOperationFactory(
+        started_on=last_month, participants=[cast.colombia], sensitivity="restricted", arrests=5
+    )
+    compute("month", last_month)
+    client = Client()
+    for url in (f"/partners/{cast.colombia.pk}/", "/countries/COL/", "/regions/005/"):
+        html = client.get(url).content.decode()
+        panel = html[html.index('id="summary-h"') :]
+        assert "Arrests</dt><dd>3</dd>" in panel, url
+        assert f"period={last_month}" in panel
+    client.force_login(cast.officer)
+    html = client.get(f"/partners/{cast.colombia.pk}/").content.decode()
+    assert "Arrests</dt><dd>8</dd>" in html[html.index('id="summary-h"') :]
+    html = Client().get(f"/partners/{cast.peru.pk}/").content.decode()
+    assert "No monthly summary has been computed here yet." in html
