@@ -306,3 +306,19 @@ def test_ordering_sorts_agreements_by_the_fields_named(db):
 
 def test_an_unknown_ordering_is_an_error(db):
     assert "ordering" in errors(AgreementFilterSet, {"ordering": "sensitivity"})
+
+
+def test_status_on_reads_the_status_on_that_day(db):
+    # In force from 2015-06-01 (signed 2015-03-01), expired after 2016-01-01.
+    expired_since = factories.AgreementFactory(expires_on=D(2016, 1, 1))
+    signed_only = factories.AgreementFactory(signed_on=D(2015, 3, 1), entry_into_force_on=None)
+
+    assert agreements({"status": "in_force", "status_on": "2015-12-31"}) == {expired_since}
+    assert agreements({"status": "in_force"}) == set()
+    assert agreements({"status": "signed", "status_on": "2015-04-01"}) == {
+        expired_since,
+        signed_only,
+    }
+    # Alone, status_on keeps everything.
+    assert agreements({"status_on": "2015-04-01"}) == {expired_since, signed_only}
+    assert "status_on" in errors(AgreementFilterSet, {"status_on": "2015"})

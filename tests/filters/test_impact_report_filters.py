@@ -119,3 +119,15 @@ def test_ordering_sorts_reports_by_the_fields_named(db):
 
 def test_an_unknown_ordering_is_an_error(db):
     assert "ordering" in errors(ImpactReportFilterSet, {"ordering": "severity"})
+
+
+def test_partner_keeps_reports_of_operations_the_partner_takes_part_in(db, cast):
+    ours = factories.ImpactReportFactory(
+        operation=factories.JointOperationFactory(participants=[cast.peru, cast.colombia])
+    )
+    factories.ImpactReportFactory(
+        operation=factories.JointOperationFactory(participants=[cast.peru])
+    )
+
+    assert reports({"partner": cast.colombia.pk}) == {ours}
+    assert "partner" in errors(ImpactReportFilterSet, {"partner": "Colombia"})

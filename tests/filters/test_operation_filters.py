@@ -245,3 +245,16 @@ def test_q_matches_the_beginnings_of_words_stemmed_and_ignores_punctuation(db):
     assert operations({"q": "seizure harb"}) == {seizure}
     assert operations({"q": "'seizures' & (port)"}) == {seizure}
     assert operations({"q": "!!"}) == set(JointOperation.objects.all())  # no word: no filter
+
+
+def test_ongoing_after_keeps_operations_without_an_end_or_ending_on_or_after(db):
+    open_ended = factories.JointOperationFactory(status="active", started_on=D(2020, 1, 1))
+    ends_that_day = factories.JointOperationFactory(
+        status="completed", started_on=D(2020, 1, 1), ended_on=D(2020, 3, 1)
+    )
+    factories.JointOperationFactory(
+        status="completed", started_on=D(2020, 1, 1), ended_on=D(2020, 2, 29)
+    )
+
+    assert operations({"ongoing_after": "2020-03-01"}) == {open_ended, ends_that_day}
+    assert "ongoing_after" in errors(JointOperationFilterSet, {"ongoing_after": "March"})

@@ -196,3 +196,15 @@ def test_ordering_sorts_seizures_by_kg_equivalent_with_unknown_masses_last(db):
 
 def test_an_unknown_ordering_is_an_error(db):
     assert "ordering" in errors(SeizureFilterSet, {"ordering": "substance"})
+
+
+def test_converted_keeps_seizures_with_or_without_a_kilogram_equivalent(db):
+    in_kg = factories.SeizureFactory(unit="kg")
+    weighed_tablets = factories.SeizureFactory(
+        substance_id="ecstasy", unit="units", quantity=100, mass_per_unit_kg=Decimal("0.0003")
+    )
+    tablets = factories.SeizureFactory(substance_id="ecstasy", unit="units", quantity=100)
+
+    assert seizures({"converted": "yes"}) == {in_kg, weighed_tablets}
+    assert seizures({"converted": "no"}) == {tablets}
+    assert "converted" in errors(SeizureFilterSet, {"converted": "maybe"})
