@@ -49,13 +49,20 @@ def partner_audience(partner_id: int) -> str:
 
 
 def audiences_for(user) -> list[str]:
-    """The audiences whose summaries ``user`` may read, the broadest first."""
+    """The audiences whose summaries ``user`` may read, the broadest first: a partner the user
+    is affiliated with comes before the agencies they act for through it."""
     if not (user and user.is_authenticated and user.is_active):
         return [PUBLIC]
     administrator, partners = viewer(user)
+    if partners:
+        from cooperation.models import Partner
+
+        parents = dict(Partner.objects.filter(pk__in=partners).values_list("pk", "parent_id"))
+        partners = sorted(partners, key=lambda pk: (parents.get(pk) in parents, pk))
+    own = [partner_audience(pk) for pk in partners]
     if administrator:
-        return [ADMINISTRATORS, *[partner_audience(p) for p in sorted(partners)], PARTNERS, PUBLIC]
-    return [*[partner_audience(p) for p in sorted(partners)], PARTNERS, PUBLIC]
+        return [ADMINISTRATORS, *own, PARTNERS, PUBLIC]
+    return [*own, PARTNERS, PUBLIC]
 
 
 class Granularity(models.TextChoices):

@@ -148,9 +148,10 @@ def test_who_reads_which_audience(cast):
     assert audiences_for(cast.anonymous) == ["public"]
     assert audiences_for(cast.analyst) == ["partners", "public"]
     navy, colombia = cast.colombian_navy.pk, cast.colombia.pk
+    # The government first (the officer's affiliation), then the navy it acts through.
     assert audiences_for(cast.officer) == [
-        f"partner:{min(colombia, navy)}",
-        f"partner:{max(colombia, navy)}",
+        f"partner:{colombia}",
+        f"partner:{navy}",
         "partners",
         "public",
     ]
@@ -228,3 +229,13 @@ def test_the_schedule_names_registered_tasks_and_runs_on_the_first():
     assert monthly.hour == {1}
     nightly = settings.CELERY_BEAT_SCHEDULE["summaries-month-to-date"]["schedule"]
     assert len(nightly.day_of_month) == 31
+
+
+def test_an_officer_reads_their_affiliation_before_the_agencies_it_acts_through(cast):
+    agency = factories.AgencyFactory(parent=cast.peru)  # an older id than the government below
+    government = factories.GovernmentFactory(country=factories.country("ECU"))
+    agency.parent, agency.country = government, government.country
+    agency.save()
+    officer = factories.UserFactory(groups=["officer"], partners=[government])
+    assert agency.pk < government.pk
+    assert audiences_for(officer)[:2] == [f"partner:{government.pk}", f"partner:{agency.pk}"]
