@@ -42,7 +42,8 @@ from summaries.compute import compute  # noqa: E402
 from summaries.models import CooperationSummary  # noqa: E402
 
 # The figures of one period for every audience and scope, written by hand as one statement:
-# facts per record, their scopes, sums per sensitivity (FILTER) and per entitled partner.
+# facts per record, their scopes, sums per sensitivity (FILTER) and per entitled partner, and
+# the five strongest partner pairs per audience.
 HAND_WRITTEN = """
 WITH
 ops AS MATERIALIZED (
@@ -177,11 +178,54 @@ entitled AS (
     WHERE facilitator_id IS NOT NULL
       AND id IN (SELECT rec FROM tagged WHERE t = 'a' AND sensitivity = 'restricted')
 ),
-readers AS (
+readers AS MATERIALIZED (
   SELECT DISTINCT e.t, e.rec, 'partner:' || x AS audience FROM entitled e
   JOIN cooperation_partner p ON p.id = e.partner_id, unnest(ARRAY[p.id, p.parent_id]) x
   WHERE x IS NOT NULL
+),
+pairs AS MATERIALIZED (
+  SELECT o.id AS rec, o.sensitivity,
+         ('pairs.partner.' || a.partner_id || '.with.' || b.partner_id) COLLATE "C" AS figure
+  FROM ops o JOIN operations_participation a ON a.operation_id = o.id
+  JOIN operations_participation b ON b.operation_id = o.id AND b.partner_id > a.partner_id
+  WHERE o.started
+),
+pair_counts AS MATERIALIZED (
+  SELECT figure, count(*) FILTER (WHERE sensitivity = 'public') AS public,
+         count(*) FILTER (WHERE sensitivity IN ('public', 'partners')) AS partners,
+         count(*) AS administrators
+  FROM pairs GROUP BY figure
+),
+pair_partner AS MATERIALIZED (
+  SELECT r.audience, p.figure, count(*) AS n FROM pairs p
+  JOIN readers r ON r.t = 'o' AND r.rec = p.rec WHERE p.sensitivity = 'restricted'
+  GROUP BY 1, 2
+),
+base_top AS MATERIALIZED (
+  SELECT audience, figure, n FROM (
+    SELECT a.audience, c.figure, a.n,
+           row_number() OVER (PARTITION BY a.audience ORDER BY a.n DESC, c.figure) AS rank
+    FROM pair_counts c, LATERAL (VALUES ('public', c.public), ('partners', c.partners),
+                                        ('administrators', c.administrators)) a(audience, n)
+    WHERE a.n > 0) x
+  WHERE rank <= 5
+),
+partner_top AS (
+  SELECT audience, figure, n FROM (
+    SELECT c.audience, c.figure, COALESCE(pc.partners, 0) + COALESCE(pp.n, 0) AS n,
+           row_number() OVER (PARTITION BY c.audience
+               ORDER BY COALESCE(pc.partners, 0) + COALESCE(pp.n, 0) DESC, c.figure) AS rank
+    FROM (SELECT audience, figure FROM pair_partner
+          UNION SELECT r.audience, t.figure FROM (SELECT DISTINCT audience FROM readers) r
+          JOIN base_top t ON t.audience = 'partners') c
+    LEFT JOIN pair_counts pc ON pc.figure = c.figure
+    LEFT JOIN pair_partner pp ON pp.audience = c.audience AND pp.figure = c.figure) x
+  WHERE rank <= 5
 )
+SELECT audience, 'global', '', figure, n FROM base_top
+UNION ALL
+SELECT audience, 'global', '', figure, n FROM partner_top
+UNION ALL
 SELECT audience, kind, key, figure, value FROM (
   SELECT kind, key, figure,
          SUM(value) FILTER (WHERE sensitivity = 'public') AS public,

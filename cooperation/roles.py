@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from cooperation.visibility import ADMINISTRATOR_GROUP, ANALYST_GROUP, OFFICER_GROUP
 
-PROJECT_APPS = ("cooperation", "agreements", "operations")
+PROJECT_APPS = ("cooperation", "agreements", "operations", "summaries")
 
 # Models whose rows officers log and correct.
 OFFICER_EDITS = {

@@ -36,8 +36,9 @@ MEMO = "_visibility_memo"
 
 
 def viewer(user) -> tuple[bool, list[int]]:
-    """Whether ``user`` administers, and the partners they act for: remembered for the length
-    of one request when the view asked for it (:func:`remember_viewer`), else read now."""
+    """Whether ``user`` administers, and the partners they act for (those they are affiliated
+    with first): remembered for the length of one request when the view asked for it
+    (:func:`remember_viewer`), else read now."""
     memo = getattr(user, MEMO, None)
     if memo is not None:
         return memo
@@ -52,8 +53,9 @@ def _read_viewer(user) -> tuple[bool, list[int]]:
     from django.contrib.postgres.expressions import ArraySubquery
     from django.db.models import Exists, OuterRef
 
-    from cooperation.models import Partner
+    from cooperation.models import Affiliation, Partner
 
+    affiliated = Exists(Affiliation.objects.filter(user_id=user.pk, partner=OuterRef("pk")))
     administers, partners = (
         get_user_model()
         ._base_manager.filter(pk=user.pk)
@@ -61,7 +63,10 @@ def _read_viewer(user) -> tuple[bool, list[int]]:
             administers=Exists(
                 user.groups.model.objects.filter(user=OuterRef("pk"), name=ADMINISTRATOR_GROUP)
             ),
-            partner_ids=ArraySubquery(Partner.objects.represented_by(user).order_by().values("pk")),
+            # The partners the user is affiliated with first, then those acting through them.
+            partner_ids=ArraySubquery(
+                Partner.objects.represented_by(user).order_by(affiliated.desc(), "pk").values("pk")
+            ),
         )
         .values_list("administers", "partner_ids")
         .get()

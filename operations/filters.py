@@ -79,6 +79,11 @@ class JointOperationFilterSet(ParticipantFilterSet):
         label="Partner",
         help_text="Ids of partners taking part in any role (see partner_role).",
     )
+    with_partner = IdsFilter(
+        method="filter_with_partner",
+        label="Together with",
+        help_text="Ids of partners that must all take part too (in any role).",
+    )
     partner_role = ChoicesFilter(
         choices=Participation.Role.choices,
         method="filter_participant_row",
@@ -135,6 +140,11 @@ class JointOperationFilterSet(ParticipantFilterSet):
     class Meta:
         model = JointOperation
         fields: list[str] = []
+
+    def filter_with_partner(self, queryset, name, value):
+        for partner in value:
+            queryset = with_any(queryset, "participations", partner=partner)
+        return queryset
 
     def filter_ongoing_after(self, queryset, name, value):
         if value is None:

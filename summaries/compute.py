@@ -27,7 +27,7 @@ from agreements.models import Agreement
 from cooperation.visibility import Sensitivity
 from operations.models import JointOperation
 from operations.stats import period_bounds
-from summaries.figures import EXPIRING_WITHIN_DAYS
+from summaries.figures import EXPIRING_WITHIN_DAYS, PAIRS
 from summaries.models import (
     ADMINISTRATORS,
     PARTNER_PREFIX,
@@ -109,7 +109,13 @@ def _participant_scopes(rows: str, operation_column: str) -> str:
     """
 
 
-TAGGED = "summary_tagged"
+TAGGED = "summary_tagged"  # the period's facts with their scopes
+BANDS = "summary_bands"  # the partners entitled to each restricted record
+PAIR_COUNTS = "summary_pairs"  # partner pairs counted per audience and scope
+# The strongest partner pairs are kept for the global scope, this many per summary.
+PAIR_SCOPES = ("global",)
+PAIR_SCOPES_SQL = ", ".join(f"'{kind}'" for kind in PAIR_SCOPES)
+TOP_PAIRS = 5
 EMPTY_FIGURES = '{"operations.started": 0}'  # a period with no records: its global rows
 
 
@@ -188,6 +194,18 @@ def summary_statements(
             ('operations.completed.kind.' || o.kind_id, 1, o.completed)
         ) f(figure, value, applies)
         WHERE f.applies
+    """
+    # Each pair of partners taking part together in an operation started in the period (a
+    # partner takes part in an operation once: participation_unique).
+    pair_facts = f"""
+        SELECT o.row_id AS rec, o.row_id, o.sensitivity,
+               '{PAIRS}partner.' || a.partner_id || '.with.' || b.partner_id AS figure,
+               1::numeric AS value
+        FROM op_rows o
+        JOIN operations_participation a ON a.operation_id = o.row_id
+        JOIN operations_participation b ON b.operation_id = o.row_id
+             AND b.partner_id > a.partner_id
+        WHERE o.started
     """
     sz_rows = f"""
         SELECT z.id AS row_id, z.operation_id, o.sensitivity, z.substance_id, sub.group_id,
@@ -274,6 +292,8 @@ def summary_statements(
     op_rows AS MATERIALIZED ({op_rows}),
     op_facts AS ({op_facts}),
     op_countries AS ({op_countries}),
+    op_scopes AS MATERIALIZED ({op_scopes}),
+    pair_facts AS ({pair_facts}),
     sz_rows AS MATERIALIZED ({sz_rows}),
     sz_facts AS ({sz_facts}),
     ir_rows AS MATERIALIZED ({ir_rows}),
@@ -283,7 +303,11 @@ def summary_statements(
         FROM ag_facts f JOIN ({ag_scopes}) sc ON sc.row_id = f.row_id
         UNION ALL
         SELECT 'o', f.rec, f.sensitivity, sc.kind, sc.key, f.figure, f.value
-        FROM op_facts f JOIN ({op_scopes}) sc ON sc.row_id = f.row_id
+        FROM op_facts f JOIN op_scopes sc ON sc.row_id = f.row_id
+        UNION ALL
+        SELECT 'o', f.rec, f.sensitivity, sc.kind, sc.key, f.figure, f.value
+        FROM pair_facts f JOIN op_scopes sc ON sc.row_id = f.row_id
+        WHERE sc.kind IN ({PAIR_SCOPES_SQL})
         UNION ALL
         SELECT 'o', f.rec, f.sensitivity, sc.kind, sc.key, f.figure, f.value
         FROM sz_facts f JOIN ({sz_scopes}) sc ON sc.row_id = f.row_id
@@ -296,19 +320,37 @@ def summary_statements(
     FROM tagged
     """
     tagging = Statement(f"CREATE TEMPORARY TABLE {TAGGED} ON COMMIT DROP AS {sql}", params)
+    banding = Statement(
+        f"CREATE TEMPORARY TABLE {BANDS} ON COMMIT DROP AS "
+        f"WITH tagged AS (SELECT * FROM {TAGGED}) "
+        f"{_partner_bands(Agreement, 'a')} UNION ALL {_partner_bands(JointOperation, 'o')}",
+        [],
+    )
+    pairing = Statement(
+        f"""CREATE TEMPORARY TABLE {PAIR_COUNTS} ON COMMIT DROP AS
+        WITH pair_tagged AS (SELECT * FROM {TAGGED} WHERE starts_with(figure, '{PAIRS}'))
+        SELECT a.audience, s.kind, s.key, s.figure, a.value
+        FROM (
+            SELECT kind, key, figure, {_audience_sums()}
+            FROM pair_tagged GROUP BY kind, key, figure
+        ) s CROSS JOIN LATERAL (VALUES {_audience_columns("s")}) a(audience, value)
+        WHERE a.value IS NOT NULL
+        UNION ALL
+        SELECT pb.band, t.kind, t.key, t.figure, SUM(t.value)
+        FROM pair_tagged t JOIN {BANDS} pb ON pb.rtype = t.rtype AND pb.rec = t.rec
+        WHERE t.sensitivity = '{Sensitivity.RESTRICTED.value}'
+        GROUP BY 1, 2, 3, 4""",
+        [],
+    )
     params = []
     sql = f"""
     WITH
-    tagged AS (SELECT * FROM {TAGGED}),
-    partner_bands AS (
-        {_partner_bands(Agreement, "a")}
-        UNION ALL
-        {_partner_bands(JointOperation, "o")}
-    ),
+    tagged AS NOT MATERIALIZED (SELECT * FROM {TAGGED}),
+    partner_bands AS NOT MATERIALIZED (SELECT * FROM {BANDS}),
     -- Each figure of each scope summed once per base audience over the bands it may open.
     audienced AS (
         SELECT kind, key, figure, {_audience_sums()}
-        FROM tagged GROUP BY kind, key, figure
+        FROM tagged WHERE NOT starts_with(figure, '{PAIRS}') GROUP BY kind, key, figure
     ),
     figures AS (
         SELECT a.audience, s.kind, s.key, s.figure, a.value
@@ -319,14 +361,60 @@ def summary_statements(
         SELECT pb.band, t.kind, t.key, t.figure, SUM(t.value)
         FROM tagged t JOIN partner_bands pb ON pb.rtype = t.rtype AND pb.rec = t.rec
         WHERE t.sensitivity = '{Sensitivity.RESTRICTED.value}'
+            AND NOT starts_with(t.figure, '{PAIRS}')
         GROUP BY 1, 2, 3, 4
+    ),
+    -- The strongest pairs: the top few per base audience and scope; for a partner's row, the
+    -- top few of the pairs it sees (the partners row's counts and what its restricted records
+    -- add), among the partners row's top pairs and the pairs of its restricted records.
+    base_pairs AS NOT MATERIALIZED (
+        SELECT * FROM {PAIR_COUNTS} WHERE NOT starts_with(audience, '{PARTNER_PREFIX}')
+    ),
+    top_base AS (
+        SELECT audience, kind, key, figure, value FROM (
+            SELECT *, row_number() OVER (
+                PARTITION BY audience, kind, key ORDER BY value DESC, figure) AS rank
+            FROM base_pairs
+        ) ranked WHERE rank <= {TOP_PAIRS}
+    ),
+    partner_pairs AS NOT MATERIALIZED (
+        SELECT * FROM {PAIR_COUNTS} WHERE starts_with(audience, '{PARTNER_PREFIX}')
+    ),
+    -- Every partner band has a row in each pair scope: each of its records counts globally.
+    partner_rows AS (SELECT DISTINCT band AS audience, 'global' AS kind, '' AS key
+                     FROM partner_bands),
+    candidates AS (
+        SELECT audience, kind, key, figure FROM partner_pairs
+        UNION
+        SELECT r.audience, r.kind, r.key, t.figure
+        FROM partner_rows r JOIN top_base t
+            ON t.audience = '{PARTNERS}' AND t.kind = r.kind AND t.key = r.key
+    ),
+    top_partner AS (
+        SELECT audience, kind, key, figure, value FROM (
+            SELECT c.audience, c.kind, c.key, c.figure,
+                   COALESCE(b.value, 0) + COALESCE(d.value, 0) AS value,
+                   row_number() OVER (PARTITION BY c.audience, c.kind, c.key
+                       ORDER BY COALESCE(b.value, 0) + COALESCE(d.value, 0) DESC, c.figure
+                   ) AS rank
+            FROM candidates c
+            LEFT JOIN base_pairs b ON b.audience = '{PARTNERS}' AND b.kind = c.kind
+                AND b.key = c.key AND b.figure = c.figure
+            LEFT JOIN partner_pairs d ON d.audience = c.audience AND d.kind = c.kind
+                AND d.key = c.key AND d.figure = c.figure
+        ) ranked WHERE rank <= {TOP_PAIRS}
+    ),
+    stored AS (
+        SELECT audience, kind, key, figure, value FROM figures
+        UNION ALL SELECT * FROM top_base
+        UNION ALL SELECT * FROM top_partner
     )
     INSERT INTO summaries_cooperationsummary
         (granularity, period_start, period_end, scope_kind, scope_key, audience, metrics,
          computed_at, data_cutoff, version)
     SELECT {p(granularity)}, {p(start)}, {p(end)}, kind, key, audience,
            jsonb_object_agg(figure, value), {p(computed_at)}, statement_timestamp(), {p(VERSION)}
-    FROM figures
+    FROM stored
     GROUP BY kind, key, audience
     ON CONFLICT (granularity, period_start, scope_kind, scope_key, audience) DO UPDATE SET
         period_end = EXCLUDED.period_end, metrics = EXCLUDED.metrics,
@@ -353,9 +441,13 @@ def summary_statements(
     return [
         tagging,
         Statement(f"ANALYZE {TAGGED}", []),
+        banding,
+        Statement(f"ANALYZE {BANDS}", []),
+        pairing,
+        Statement(f"ANALYZE {PAIR_COUNTS}", []),
         upsert,
         seeding,
-        Statement(f"DROP TABLE {TAGGED}", []),
+        Statement(f"DROP TABLE {TAGGED}, {BANDS}, {PAIR_COUNTS}", []),
     ]
 
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.urls import reverse
 
 EXPIRING_WITHIN_DAYS = 180
+# Figures of partner pairs (``pairs.partner.<id>.with.<id>``): only the strongest few are
+# kept, so they are not summed across rows as the other figures are.
+PAIRS = "pairs."
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,13 @@ FIGURES: dict[str, Figure] = {
         fixed={"converted": "no"},
         has_total=False,
     ),
+    "pairs": Figure(
+        "Operations started together",
+        OPERATIONS,
+        STARTED,
+        breakdowns={"partner": "partner", "with": "with_partner"},
+        has_total=False,
+    ),
     "impact_reports.count": Figure(
         "Impact reports",
         IMPACT_REPORTS,
@@ -213,16 +222,6 @@ def records_url(key: str, summary, *, api: bool) -> str | None:
     if figure.source.portal is None:
         return None
     return f"{reverse(figure.source.portal)}?{query}"
-
-
-def measured(key: str, records) -> Decimal | int:
-    """Figure ``key`` measured over ``records`` (the filtered list): its count or sum."""
-    from django.db.models import Sum
-
-    figure = parse(key).figure
-    if figure.measure is None:
-        return records.count()
-    return records.aggregate(total=Sum(figure.measure))["total"] or 0
 
 
 def label(key: str) -> str:

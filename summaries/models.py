@@ -13,12 +13,13 @@ A ``partner:<id>`` row holds only what that partner's restricted records add to 
 ``partners`` row of the same scope, and exists only where they add something: its officers
 read the two added up (:attr:`CooperationSummary.figures`), elsewhere the ``partners`` row
 alone. :meth:`SummaryQuerySet.visible_to` is the one place that rule is applied. Every
-figure is a count or a sum over distinct records, so the two add up exactly.
+figure is a count or a sum over distinct records, so the two add up exactly — except the
+strongest partner pairs, of which only a few are kept: a partner's row holds its own whole
+list (:func:`add_figures`).
 """
 
 from __future__ import annotations
 
-import datetime
 import json
 from decimal import Decimal
 
@@ -53,12 +54,7 @@ def audiences_for(user) -> list[str]:
     is affiliated with comes before the agencies they act for through it."""
     if not (user and user.is_authenticated and user.is_active):
         return [PUBLIC]
-    administrator, partners = viewer(user)
-    if partners:
-        from cooperation.models import Partner
-
-        parents = dict(Partner.objects.filter(pk__in=partners).values_list("pk", "parent_id"))
-        partners = sorted(partners, key=lambda pk: (parents.get(pk) in parents, pk))
+    administrator, partners = viewer(user)  # affiliations first
     own = [partner_audience(pk) for pk in partners]
     if administrator:
         return [ADMINISTRATORS, *own, PARTNERS, PUBLIC]
@@ -91,12 +87,15 @@ def base_audience(audience: str) -> str:
     return PARTNERS if audience.startswith(PARTNER_PREFIX) else audience
 
 
-def add_figures(*parts: dict | None) -> dict:
-    """Figures added up key by key (a partner's row onto the partners row)."""
-    total: dict = {}
-    for part in parts:
-        for key, value in (part or {}).items():
-            total[key] = total.get(key, 0) + value
+def add_figures(base: dict | None, own: dict | None) -> dict:
+    """A partner's figures: its own row (``own``: what its restricted records add) added to
+    the ``partners`` row (``base``) key by key — except the strongest pairs, which its own row
+    holds whole (only the strongest few are kept, so they cannot be added up)."""
+    from summaries.figures import PAIRS
+
+    total = {k: v for k, v in (base or {}).items() if not (own and k.startswith(PAIRS))}
+    for key, value in (own or {}).items():
+        total[key] = value if key.startswith(PAIRS) else total.get(key, 0) + value
     return total
 
 
@@ -316,7 +315,3 @@ class SummaryRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.granularity} {self.period_start} ({self.rows} rows)"
-
-
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)

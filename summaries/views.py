@@ -37,6 +37,7 @@ SECTIONS = (
     ("outcomes.", "Outcomes"),
     ("seizures.", "Seizures"),
     ("impact_reports.", "Impact on communities"),
+    ("pairs.", "Strongest partnerships (operations started together)"),
 )
 TREND_PERIODS = 12
 TRENDS = (("operations.started", "Operations started", ""), ("seizures.kg", "Seized", "kg"))
@@ -117,6 +118,21 @@ class FigureRow:
     @property
     def year_change(self) -> str:
         return self.change(self.value, self.year_earlier)
+
+
+def pair_names(keys) -> dict[str, str]:
+    """``A & B`` for each pair figure among ``keys``, with the partners' names (one query)."""
+    pairs = {}
+    for key in keys:
+        if key.startswith(figures.PAIRS):
+            parts = dict(figures.parse(key).parts)
+            pairs[key] = (parts["partner"], parts["with"])
+    ids = {pk for pair in pairs.values() for pk in pair if pk.isdigit()}
+    named = dict(Partner.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    return {
+        key: " & ".join(named.get(int(pk), f"partner {pk}") if pk.isdigit() else pk for pk in pair)
+        for key, pair in pairs.items()
+    }
 
 
 class SummaryView(ViewerOnceMixin, TemplateView):
@@ -201,14 +217,15 @@ class SummaryView(ViewerOnceMixin, TemplateView):
         }
         previous, earlier = compared["previous"], compared["year_earlier"]
         keys = set(values) | {k for k, f in figures.FIGURES.items() if f.has_total}
+        names = pair_names(keys)
         found: dict[str, list[FigureRow]] = {}
-        for key in sorted(keys):
+        for key in sorted(keys, key=lambda k: (k.startswith(figures.PAIRS), -values.get(k, 0), k)):
             figure = figures.parse(key).figure
             section = next(title for prefix, title in SECTIONS if key.startswith(prefix))
             found.setdefault(section, []).append(
                 FigureRow(
                     key=key,
-                    label=figures.label(key),
+                    label=names.get(key) or figures.label(key),
                     value=values.get(key, 0),
                     unit=figure.unit,
                     link=figures.records_url(key, summary, api=False)

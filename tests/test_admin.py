@@ -9,9 +9,10 @@ from django.contrib import admin
 from django.urls import reverse
 
 from agreements.models import Agreement, AgreementParty
+from summaries.compute import compute
 from tests import factories
 
-PROJECT_APPS = ("cooperation", "agreements", "operations")
+PROJECT_APPS = ("cooperation", "agreements", "operations", "summaries")
 
 
 def project_models():
@@ -37,6 +38,7 @@ def records(cast):
     factories.JournalEntryFactory(operation=operation, author=cast.officer)
     factories.LegalBasisFactory(operation=operation, agreement=agreement)
     factories.MembershipFactory(member=cast.peru)
+    compute("month", operation.started_on.replace(day=1))
     return agreement, operation
 
 

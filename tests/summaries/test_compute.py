@@ -239,3 +239,47 @@ def test_an_officer_reads_their_affiliation_before_the_agencies_it_acts_through(
     officer = factories.UserFactory(groups=["officer"], partners=[government])
     assert agency.pk < government.pk
     assert audiences_for(officer)[:2] == [f"partner:{government.pk}", f"partner:{agency.pk}"]
+
+
+def test_the_strongest_pairs_are_kept_with_what_each_reader_sees(cast):
+    partners = [cast.colombia, cast.peru, *(factories.GovernmentFactory() for _ in range(3))]
+    colombia, peru, a, b, c = partners
+
+    def together(*members, times=1, **kwargs):
+        for _ in range(times):
+            factories.JointOperationFactory(started_on=MARCH, participants=members, **kwargs)
+
+    together(a, b, times=4)
+    together(a, c, times=3)
+    together(b, c, times=2)
+    together(colombia, a)
+    together(peru, b)
+    together(colombia, c)  # the sixth pair: not among the five strongest for the public
+    # Three restricted operations of Colombia with Peru make that pair its strongest.
+    together(colombia, peru, times=3, sensitivity="restricted")
+    compute("month", MARCH)
+
+    def pair(x, y):
+        first, second = sorted([x.pk, y.pk])
+        return f"pairs.partner.{first}.with.{second}"
+
+    public = snapshot(cast.anonymous)[("global", "")]
+    assert {k: v for k, v in public.items() if k.startswith("pairs.")} == {
+        pair(a, b): 4,
+        pair(a, c): 3,
+        pair(b, c): 2,
+        **dict(sorted({pair(colombia, a): 1, pair(peru, b): 1, pair(colombia, c): 1}.items())[:2]),
+    }
+    officer = snapshot(cast.officer)[("global", "")]
+    assert {k: v for k, v in officer.items() if k.startswith("pairs.")} == {
+        pair(a, b): 4,
+        pair(a, c): 3,
+        pair(colombia, peru): 3,
+        pair(b, c): 2,
+        **dict(sorted({pair(colombia, a): 1, pair(peru, b): 1, pair(colombia, c): 1}.items())[:1]),
+    }
+    # Peru takes part too: its officer sees the pair; an analyst does not.
+    assert snapshot(cast.outsider)[("global", "")][pair(colombia, peru)] == 3
+    assert pair(colombia, peru) not in snapshot(cast.analyst)[("global", "")]
+    # Countries and partners keep no pairs.
+    assert not any(k.startswith("pairs.") for k in snapshot(cast.officer)[("partner", str(a.pk))])

@@ -1,0 +1,36 @@
+"""Summaries in the admin: read only (they are computed, never typed), and an administrator
+sees every stored row while anyone else sees what ``visible_to`` gives them."""
+
+from django.contrib import admin
+
+from cooperation.visibility import is_administrator
+from summaries.models import CooperationSummary, SummaryRun
+
+
+class ComputedAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CooperationSummary)
+class CooperationSummaryAdmin(ComputedAdmin):
+    list_display = ("period_start", "granularity", "scope_kind", "scope_key", "audience", "version")
+    list_filter = ("granularity", "scope_kind")
+    search_fields = ("scope_key", "audience")
+    date_hierarchy = "period_start"
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        return rows if is_administrator(request.user) else rows.visible_to(request.user)
+
+
+@admin.register(SummaryRun)
+class SummaryRunAdmin(ComputedAdmin):
+    list_display = ("finished_at", "granularity", "period_start", "rows", "seconds", "task_id")
+    list_filter = ("granularity",)
