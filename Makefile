@@ -21,8 +21,10 @@ install-dev: $(UV)
 migrate: install
 	$(MANAGE) migrate --no-input
 
+# The demo records, and their cooperation summaries (2000 to this month; about 15 s).
 demo: migrate
 	$(MANAGE) load_demo
+	$(MANAGE) summaries --from 2000-01 --to $$(date +%Y-%m) --no-progress
 
 run: demo
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
