@@ -33,7 +33,6 @@ from summaries.models import (
     PARTNER_PREFIX,
     PARTNERS,
     PUBLIC,
-    CooperationSummary,
     Granularity,
     SummaryRun,
 )
@@ -519,6 +518,3 @@ def periods(granularity: str, first: datetime.date, last: datetime.date):
 def previous_period(granularity: str, today: datetime.date) -> datetime.date:
     """The start of the last complete period before ``today``'s."""
     return period_start(granularity, period_start(granularity, today) - datetime.timedelta(days=1))
-
-
-__all__ = ["VERSION", "CooperationSummary", "compute", "periods", "previous_period"]

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
+from django.utils import timezone
 
 from cooperation.charts import period_label
-from summaries.compute import period_start
+from summaries.compute import previous_period
 from summaries.models import CooperationSummary, Granularity
-
-
-def latest_complete(granularity: str) -> datetime.date:
-    """The start of the last period of ``granularity`` that has ended."""
-    today = datetime.date.today()
-    return period_start(granularity, period_start(granularity, today) - datetime.timedelta(1))
-
 
 PANEL_FIGURES = (
     ("operations.started", "Operations started"),
@@ -27,7 +20,7 @@ PANEL_FIGURES = (
 def latest_panel(user, scope_kind: str, scope_key: str) -> dict | None:
     """The latest complete month's key figures for a scope, as ``user`` may see them, for the
     partner, country and region pages (one query); ``None`` when none was computed."""
-    month = latest_complete(Granularity.MONTH)
+    month = previous_period(Granularity.MONTH, timezone.localdate())
     summary = (
         CooperationSummary.objects.visible_to(user)
         .filter(

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django import forms
 from django.http import HttpResponse
+from django.utils import timezone
 from django.views.generic import TemplateView
 
 from cooperation.charts import Chart, Series, period_label
@@ -18,7 +19,7 @@ from cooperation.models import Country, Partner, Region
 from cooperation.views import ViewerOnceMixin
 from operations.stats import period_bounds
 from summaries import figures
-from summaries.compute import period_start
+from summaries.compute import period_start, previous_period
 from summaries.models import (
     ADMINISTRATORS,
     PARTNER_PREFIX,
@@ -29,7 +30,6 @@ from summaries.models import (
     ScopeKind,
     audiences_for,
 )
-from summaries.panel import latest_complete
 
 SECTIONS = (
     ("agreements.", "Agreements"),
@@ -171,7 +171,9 @@ class SummaryView(ViewerOnceMixin, TemplateView):
         rows = CooperationSummary.objects.visible_to(user, audience).filter(
             granularity=granularity, scope_kind=kind, scope_key=key
         )
-        period = form.cleaned_data.get("period") or latest_complete(granularity)
+        period = form.cleaned_data.get("period") or previous_period(
+            granularity, timezone.localdate()
+        )
         summary = (
             rows.filter(period_start=period).with_scope_names().with_comparisons(audience).first()
         )
