@@ -224,9 +224,34 @@ def records_url(key: str, summary, *, api: bool) -> str | None:
     return f"{reverse(figure.source.portal)}?{query}"
 
 
-def label(key: str) -> str:
+def label(key: str, names: dict[str, dict[str, str]] | None = None) -> str:
+    """The figure's label, with its breakdown values named through ``names`` (breakdown name
+    -> code -> name, e.g. ``{"kind": {"raid": "Raid"}}``) where given."""
     breakdown = parse(key)
     if not breakdown.parts:
         return breakdown.figure.label
-    detail = ", ".join(f"{name} {value}" for name, value in breakdown.parts)
+    names = names or {}
+    detail = ", ".join(names.get(name, {}).get(value, value) for name, value in breakdown.parts)
     return f"{breakdown.figure.label}: {detail}"
+
+
+def vocabulary_names() -> dict[str, dict[str, str]]:
+    """Names of the codes the breakdowns use (three small queries)."""
+    from operations.models import (
+        CommunityImpactReport,
+        OperationKind,
+        Substance,
+        SubstanceGroup,
+        Unit,
+    )
+
+    return {
+        "kind": {
+            **dict(OperationKind.objects.values_list("code", "name")),
+            **dict(CommunityImpactReport.Kind.choices),
+        },
+        "group": dict(SubstanceGroup.objects.values_list("code", "name")),
+        "substance": dict(Substance.objects.values_list("code", "name")),
+        "severity": dict(CommunityImpactReport.Severity.choices),
+        "unit": dict(Unit.choices),
+    }

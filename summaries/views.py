@@ -159,6 +159,7 @@ class SummaryView(ViewerOnceMixin, TemplateView):
         data = self.request.GET.copy()
         data.setdefault("granularity", Granularity.MONTH)
         data.setdefault("audience", audiences[0])
+        data.setdefault("scope", "global")
         form = SummaryForm(data, audiences=choices)
         context = super().get_context_data(
             form=form, breadcrumbs=[("Summaries", self.request.path)], **kwargs
@@ -220,6 +221,7 @@ class SummaryView(ViewerOnceMixin, TemplateView):
         previous, earlier = compared["previous"], compared["year_earlier"]
         keys = set(values) | {k for k, f in figures.FIGURES.items() if f.has_total}
         names = pair_names(keys)
+        vocabulary = figures.vocabulary_names()
         found: dict[str, list[FigureRow]] = {}
         for key in sorted(keys, key=lambda k: (k.startswith(figures.PAIRS), -values.get(k, 0), k)):
             figure = figures.parse(key).figure
@@ -227,7 +229,7 @@ class SummaryView(ViewerOnceMixin, TemplateView):
             found.setdefault(section, []).append(
                 FigureRow(
                     key=key,
-                    label=names.get(key) or figures.label(key),
+                    label=names.get(key) or figures.label(key, vocabulary),
                     value=values.get(key, 0),
                     unit=figure.unit,
                     link=figures.records_url(key, summary, api=False)

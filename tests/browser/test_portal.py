@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from agreements.models import Agreement
 from cooperation.models import Partner
+from summaries.compute import compute
 from tests import factories
 
 PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
@@ -54,6 +55,7 @@ def records(cast):
         acronym="MAOC-N",
         organization_type=Partner.OrganizationType.INTERGOVERNMENTAL,
     )
+    compute("month", operation.started_on.replace(day=1))
     return {"treaty": treaty, "operation": operation}
 
 
@@ -147,6 +149,7 @@ MAIN_PAGES = {
     "partners-list": "/partners/",
     "search-results": "/search/?q=maritime",
     "search-empty": "/search/",
+    "summaries": "/summaries/?period=2020-05-01",
     "login": "/accounts/login/",
 }
 

@@ -123,3 +123,9 @@ def test_partner_country_and_region_pages_show_their_latest_month(cast):
     assert "Arrests</dt><dd>8</dd>" in html[html.index('id="summary-h"') :]
     html = Client().get(f"/partners/{cast.peru.pk}/").content.decode()
     assert "No monthly summary has been computed here yet." in html
+
+
+def test_breakdowns_are_named_not_coded(cast, summaries):
+    html = page(cast.analyst).content.decode()
+    assert "Operations started: Maritime interdiction" in html
+    assert "maritime_interdiction</th>" not in html
