@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.html import format_html
 
+from cooperation.admin_base import LookOnlyAdminMixin
 from cooperation.models import (
     Affiliation,
     Agency,
@@ -194,7 +195,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(Deletion)
-class DeletionAdmin(admin.ModelAdmin):
+class DeletionAdmin(LookOnlyAdminMixin, admin.ModelAdmin):
     """Tombstones are written by deletes and read by mirrors: the admin only looks."""
 
     list_display = ("resource", "object_id", "object_uuid", "sensitivity", "deleted_at")
@@ -204,12 +205,3 @@ class DeletionAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # A tombstone tells that a record existed: it is seen by those who could see it.
         return super().get_queryset(request).visible_to(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

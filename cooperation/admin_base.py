@@ -45,3 +45,16 @@ class VocabularyAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "position")
     search_fields = ("code", "name")
     ordering = ("position", "name")
+
+
+class LookOnlyAdminMixin:
+    """Rows the application writes (tombstones, computed summaries): the admin only looks."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

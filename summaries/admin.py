@@ -3,19 +3,13 @@ sees every stored row while anyone else sees what ``visible_to`` gives them."""
 
 from django.contrib import admin
 
+from cooperation.admin_base import LookOnlyAdminMixin
 from cooperation.visibility import is_administrator
 from summaries.models import CooperationSummary, SummaryRun
 
 
-class ComputedAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ComputedAdmin(LookOnlyAdminMixin, admin.ModelAdmin):
+    pass
 
 
 @admin.register(CooperationSummary)

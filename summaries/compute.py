@@ -108,6 +108,19 @@ def _participant_scopes(rows: str, operation_column: str) -> str:
     """
 
 
+def _scopes(rows: str, countries: str, operation_column: str) -> str:
+    """Every scope of ``rows`` (an operation's, a seizure's or an impact report's): global,
+    the countries (``countries``: ``row_id``, ``country_id``) and their regions, and the
+    partners taking part in the operation (``operation_column``)."""
+    return f"""
+        SELECT {rows}.row_id, 'global' AS kind, '' AS key FROM {rows}
+        UNION ALL
+        {_country_scopes(countries, f"{countries}.country_id")}
+        UNION ALL
+        {_participant_scopes(rows, operation_column)}
+    """
+
+
 TAGGED = "summary_tagged"  # the period's facts with their scopes
 BANDS = "summary_bands"  # the partners entitled to each restricted record
 PAIR_COUNTS = "summary_pairs"  # partner pairs counted per audience and scope
@@ -262,27 +275,9 @@ def summary_statements(
         SELECT oc.jointoperation_id AS row_id, oc.country_id FROM op_rows
         JOIN operations_jointoperation_countries oc ON oc.jointoperation_id = op_rows.row_id
     """
-    op_scopes = f"""
-        SELECT op_rows.row_id, 'global' AS kind, '' AS key FROM op_rows
-        UNION ALL
-        {_country_scopes("op_countries", "op_countries.country_id")}
-        UNION ALL
-        {_participant_scopes("op_rows", "op_rows.row_id")}
-    """
-    sz_scopes = f"""
-        SELECT sz_rows.row_id, 'global' AS kind, '' AS key FROM sz_rows
-        UNION ALL
-        {_country_scopes("sz_rows", "sz_rows.country_id")}
-        UNION ALL
-        {_participant_scopes("sz_rows", "sz_rows.operation_id")}
-    """
-    ir_scopes = f"""
-        SELECT ir_rows.row_id, 'global' AS kind, '' AS key FROM ir_rows
-        UNION ALL
-        {_country_scopes("ir_rows", "ir_rows.country_id")}
-        UNION ALL
-        {_participant_scopes("ir_rows", "ir_rows.operation_id")}
-    """
+    op_scopes = _scopes("op_rows", "op_countries", "op_rows.row_id")
+    sz_scopes = _scopes("sz_rows", "sz_rows", "sz_rows.operation_id")
+    ir_scopes = _scopes("ir_rows", "ir_rows", "ir_rows.operation_id")
     sql = f"""
     WITH
     ag_facts AS ({ag_facts}),

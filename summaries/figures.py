@@ -104,6 +104,7 @@ def _completed(start, end):
 
 
 STARTED = _during("started_after", "started_before")
+SEIZED = _during("seized_after", "seized_before")
 KIND = {"kind": "kind"}
 
 FIGURES: dict[str, Figure] = {
@@ -138,11 +139,11 @@ FIGURES: dict[str, Figure] = {
         measure="hectares_eradicated",
         unit="ha",
     ),
-    "seizures.count": Figure("Seizures", SEIZURES, _during("seized_after", "seized_before")),
+    "seizures.count": Figure("Seizures", SEIZURES, SEIZED),
     "seizures.kg": Figure(
         "Seized (kg-equivalent)",
         SEIZURES,
-        _during("seized_after", "seized_before"),
+        SEIZED,
         measure="kg_equivalent",
         breakdowns={"group": "substance_group", "substance": "substance"},
         fixed={"converted": "yes"},
@@ -151,7 +152,7 @@ FIGURES: dict[str, Figure] = {
     "seizures.unconverted": Figure(
         "Seized in units that do not convert to kilograms",
         SEIZURES,
-        _during("seized_after", "seized_before"),
+        SEIZED,
         measure="quantity",
         breakdowns={"substance": "substance", "unit": "unit"},
         fixed={"converted": "no"},

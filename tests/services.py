@@ -7,6 +7,9 @@ a green run can never hide a test that did not run.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -30,3 +33,32 @@ def redis_broker_url() -> str:
     except redis.RedisError as error:
         service_missing("Redis broker", f"{url} did not answer: {error}")
     return url
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def celery_worker(queue: str, **env: str) -> subprocess.Popen:
+    """A ``celery worker`` process (one at a time, no gossip) consuming only ``queue``, with
+    ``env`` added to this process's environment (the broker URL, a database URL)."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "cooperation",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+    )

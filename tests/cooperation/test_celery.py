@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 
 from cooperation.tasks import ping
-from tests.services import redis_broker_url
+from tests.services import celery_worker, redis_broker_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,26 +40,7 @@ def test_with_a_broker_tasks_are_queued():
 def test_a_worker_answers_a_task_sent_through_redis():
     url = redis_broker_url()
     queue = f"test-{uuid.uuid4().hex}"
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "cooperation",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "CELERY_BROKER_URL": url},
-    )
+    worker = celery_worker(queue, CELERY_BROKER_URL=url)
     try:
         assert ping.apply_async(queue=queue).get(timeout=60) == "pong"
     finally:

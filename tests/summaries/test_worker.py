@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import datetime
 import io
-import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -23,9 +20,8 @@ from django.db import connection
 from summaries.models import CooperationSummary, SummaryRun
 from summaries.tasks import compute_summaries, summarize_previous_period
 from tests import factories
-from tests.services import redis_broker_url
+from tests.services import celery_worker, redis_broker_url
 
-ROOT = Path(__file__).resolve().parents[2]
 VISIBILITY_TIMEOUT = 4  # seconds before Redis hands an unacknowledged task to another worker
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -59,31 +55,11 @@ class Worker:
 
     def __init__(self, queue: str, broker: str):
         self.queue = queue
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "cooperation",
-                "worker",
-                "--pool",
-                "solo",
-                "--queues",
-                queue,
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel",
-                "WARNING",
-            ],
-            cwd=ROOT,
-            env={
-                **os.environ,
-                "CELERY_BROKER_URL": broker,
-                "DATABASE_URL": database_url(),
-                "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
-            },
+        self.process = celery_worker(
+            queue,
+            CELERY_BROKER_URL=broker,
+            DATABASE_URL=database_url(),
+            CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
         )
 
     def kill(self) -> None:
