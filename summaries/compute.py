@@ -39,7 +39,7 @@ from summaries.models import (
 
 # Raise when the figures or their definitions change: stored rows say which computation made
 # them, so a reader can tell figures of different definitions apart.
-VERSION = 1
+VERSION = 2
 
 # Who may open a record of each sensitivity, as summary audiences. Restricted records are
 # also seen by the partners entitled to them (see ``entitled`` below).
@@ -67,12 +67,12 @@ def _audience_columns(alias: str) -> str:
     return ", ".join(f"('{audience}', {alias}.{audience})" for audience in audiences)
 
 
-def _partner_bands(model, rtype: str) -> str:
-    """SQL of (rtype, rec, band) for the restricted records of ``model`` in ``tagged``: a band
-    ``partner:<id>`` for each partner entitled to one, and for the partner that acts through
-    that one (a government through its agencies: the inverse of
-    ``Partner.objects.represented_by``)."""
-    restricted = (
+def _partner_bands(model, rtype: str, restricted: str | None = None) -> str:
+    """SQL of (rtype, rec, band) for the restricted records of ``model`` in ``tagged`` (or
+    those the SQL ``restricted`` selects): a band ``partner:<id>`` for each partner entitled
+    to one, and for the partner that acts through that one (a government through its
+    agencies: the inverse of ``Partner.objects.represented_by``)."""
+    restricted = restricted or (
         f"SELECT rec FROM tagged WHERE rtype = '{rtype}' "
         f"AND sensitivity = '{Sensitivity.RESTRICTED.value}'"
     )
@@ -124,10 +124,33 @@ def _scopes(rows: str, countries: str, operation_column: str) -> str:
 TAGGED = "summary_tagged"  # the period's facts with their scopes
 BANDS = "summary_bands"  # the partners entitled to each restricted record
 PAIR_COUNTS = "summary_pairs"  # partner pairs counted per audience and scope
-# The strongest partner pairs are kept for the global scope, this many per summary.
+PAIR_LEVELS = "summary_pair_levels"  # how widely each pair was seen before the period
+PAIR_SEEN = "summary_pair_seen"  # partners that saw a pair before only in restricted work
+# The strongest partner pairs, and those seen for the first time, are kept for the global
+# scope, this many per summary.
 PAIR_SCOPES = ("global",)
 PAIR_SCOPES_SQL = ", ".join(f"'{kind}'" for kind in PAIR_SCOPES)
 TOP_PAIRS = 5
+TOP_NEW_PAIRS = 10
+# A pair's level tells who could open an operation it took part in before the period: 3
+# everyone (a public one), 2 the partners audience, 1 administrators only (restricted work;
+# and the partners entitled to it), 0 nobody (there was none). A pair seen in the period is
+# new to an audience when its level is below the audience's.
+NEW_BELOW = {PUBLIC: 3, PARTNERS: 2, ADMINISTRATORS: 1}
+
+
+def _pair_before(start_param: str, sensitivity: Sensitivity) -> str:
+    """SQL: the pair ``c`` (``a``, ``b``: partner ids) took part together in an operation of
+    ``sensitivity`` started before the period."""
+    return f"""EXISTS (
+        SELECT 1 FROM operations_participation pa
+        JOIN operations_participation pb
+            ON pb.operation_id = pa.operation_id AND pb.partner_id = c.b
+        JOIN operations_jointoperation o ON o.id = pa.operation_id
+        WHERE pa.partner_id = c.a AND o.started_on < {start_param}
+            AND o.sensitivity = '{sensitivity.value}')"""
+
+
 EMPTY_FIGURES = '{"operations.started": 0}'  # a period with no records: its global rows
 
 
@@ -336,6 +359,41 @@ def summary_statements(
         GROUP BY 1, 2, 3, 4""",
         [],
     )
+    # How widely each pair of the period was seen before it: three probes of the pair's
+    # operations, in order, each stopping at the first one found.
+    pair_ids = (
+        "SELECT figure, split_part(figure, '.', 3)::bigint AS a, "
+        "split_part(figure, '.', 5)::bigint AS b FROM {table}{where}"
+    )
+    leveling = Statement(
+        f"""CREATE TEMPORARY TABLE {PAIR_LEVELS} ON COMMIT DROP AS
+        SELECT c.figure, CASE
+            WHEN {_pair_before("%s", Sensitivity.PUBLIC)} THEN 3
+            WHEN {_pair_before("%s", Sensitivity.PARTNERS)} THEN 2
+            WHEN {_pair_before("%s", Sensitivity.RESTRICTED)} THEN 1
+            ELSE 0 END AS level
+        FROM ({pair_ids.format(table=PAIR_COUNTS, where="")} GROUP BY figure) c""",
+        [start, start, start],
+    )
+    # The partners that opened a restricted operation of a pair seen before only in those.
+    seeing = Statement(
+        f"""CREATE TEMPORARY TABLE {PAIR_SEEN} ON COMMIT DROP AS
+        WITH earlier AS MATERIALIZED (
+            SELECT c.figure, pa.operation_id AS rec
+            FROM ({pair_ids.format(table=PAIR_LEVELS, where=" WHERE level = 1")}) c
+            JOIN operations_participation pa ON pa.partner_id = c.a
+            JOIN operations_participation pb
+                ON pb.operation_id = pa.operation_id AND pb.partner_id = c.b
+            JOIN operations_jointoperation o ON o.id = pa.operation_id
+            WHERE o.started_on < %s AND o.sensitivity = '{Sensitivity.RESTRICTED.value}'
+        )
+        SELECT DISTINCT e.band AS band, r.figure
+        FROM earlier r
+        JOIN ({_partner_bands(JointOperation, "o", "SELECT rec FROM earlier")}) e
+            ON e.rec = r.rec""",
+        [start],
+    )
+    new_below = " ".join(f"WHEN '{audience}' THEN {level}" for audience, level in NEW_BELOW.items())
     params = []
     sql = f"""
     WITH
@@ -374,9 +432,22 @@ def summary_statements(
     partner_pairs AS NOT MATERIALIZED (
         SELECT * FROM {PAIR_COUNTS} WHERE starts_with(audience, '{PARTNER_PREFIX}')
     ),
-    -- Every partner band has a row in each pair scope: each of its records counts globally.
-    partner_rows AS (SELECT DISTINCT band AS audience, 'global' AS kind, '' AS key
-                     FROM partner_bands),
+    pair_levels AS NOT MATERIALIZED (SELECT * FROM {PAIR_LEVELS}),
+    -- Pairs seen for the first time by a base audience: none of their earlier operations
+    -- could be opened by it.
+    new_base AS (
+        SELECT b.audience, b.kind, b.key, b.figure, b.value
+        FROM base_pairs b JOIN pair_levels l ON l.figure = b.figure
+        WHERE l.level < CASE b.audience {new_below} END
+    ),
+    -- Every partner band has a row in each pair scope: each of its records counts globally;
+    -- so has a partner that saw before, in restricted work, a pair new to the partners row.
+    partner_rows AS (
+        SELECT DISTINCT band AS audience, 'global' AS kind, '' AS key FROM partner_bands
+        UNION
+        SELECT s.band, n.kind, n.key
+        FROM {PAIR_SEEN} s JOIN new_base n ON n.audience = '{PARTNERS}' AND n.figure = s.figure
+    ),
     candidates AS (
         SELECT audience, kind, key, figure FROM partner_pairs
         UNION
@@ -398,10 +469,42 @@ def summary_statements(
                 AND d.key = c.key AND d.figure = c.figure
         ) ranked WHERE rank <= {TOP_PAIRS}
     ),
+    -- A partner's new pairs: those new to the partners row or seen in the period only in its
+    -- restricted work, that it did not see before in restricted work.
+    new_candidates AS (
+        SELECT r.audience, r.kind, r.key, n.figure
+        FROM partner_rows r JOIN new_base n
+            ON n.audience = '{PARTNERS}' AND n.kind = r.kind AND n.key = r.key
+        UNION
+        SELECT d.audience, d.kind, d.key, d.figure
+        FROM partner_pairs d JOIN pair_levels l ON l.figure = d.figure
+        WHERE l.level < {NEW_BELOW[PARTNERS]}
+    ),
+    new_partner AS (
+        SELECT c.audience, c.kind, c.key, c.figure,
+               COALESCE(b.value, 0) + COALESCE(d.value, 0) AS value
+        FROM new_candidates c
+        LEFT JOIN base_pairs b ON b.audience = '{PARTNERS}' AND b.kind = c.kind
+            AND b.key = c.key AND b.figure = c.figure
+        LEFT JOIN partner_pairs d ON d.audience = c.audience AND d.kind = c.kind
+            AND d.key = c.key AND d.figure = c.figure
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {PAIR_SEEN} s WHERE s.band = c.audience AND s.figure = c.figure)
+    ),
+    top_new AS (
+        SELECT audience, kind, key,
+               '{PAIRS}new.' || substr(figure, {len(PAIRS) + 1}) AS figure, value
+        FROM (
+            SELECT *, row_number() OVER (
+                PARTITION BY audience, kind, key ORDER BY value DESC, figure) AS rank
+            FROM (SELECT * FROM new_base UNION ALL SELECT * FROM new_partner) n
+        ) ranked WHERE rank <= {TOP_NEW_PAIRS}
+    ),
     stored AS (
         SELECT audience, kind, key, figure, value FROM figures
         UNION ALL SELECT * FROM top_base
         UNION ALL SELECT * FROM top_partner
+        UNION ALL SELECT * FROM top_new
     )
     INSERT INTO summaries_cooperationsummary
         (granularity, period_start, period_end, scope_kind, scope_key, audience, metrics,
@@ -439,9 +542,12 @@ def summary_statements(
         Statement(f"ANALYZE {BANDS}", []),
         pairing,
         Statement(f"ANALYZE {PAIR_COUNTS}", []),
+        leveling,
+        seeing,
+        Statement(f"ANALYZE {PAIR_LEVELS}, {PAIR_SEEN}", []),
         upsert,
         seeding,
-        Statement(f"DROP TABLE {TAGGED}, {BANDS}, {PAIR_COUNTS}", []),
+        Statement(f"DROP TABLE {TAGGED}, {BANDS}, {PAIR_COUNTS}, {PAIR_LEVELS}, {PAIR_SEEN}", []),
     ]
 
 

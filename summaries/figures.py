@@ -17,8 +17,9 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 EXPIRING_WITHIN_DAYS = 180
-# Figures of partner pairs (``pairs.partner.<id>.with.<id>``): only the strongest few are
-# kept, so they are not summed across rows as the other figures are.
+# Figures of partner pairs (``pairs.partner.<id>.with.<id>``, and ``pairs.new.partner…`` for
+# those seen for the first time): only the strongest few are kept, so they are not summed
+# across rows as the other figures are.
 PAIRS = "pairs."
 
 
@@ -160,6 +161,15 @@ FIGURES: dict[str, Figure] = {
     ),
     "pairs": Figure(
         "Operations started together",
+        OPERATIONS,
+        STARTED,
+        breakdowns={"partner": "partner", "with": "with_partner"},
+        has_total=False,
+    ),
+    # A pair none of whose earlier operations the reader could open (the operations before the
+    # period, listed with ``started_before``, are none for that reader).
+    "pairs.new": Figure(
+        "Seen together for the first time (operations started together)",
         OPERATIONS,
         STARTED,
         breakdowns={"partner": "partner", "with": "with_partner"},

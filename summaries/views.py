@@ -38,6 +38,7 @@ SECTIONS = (
     ("seizures.", "Seizures"),
     ("impact_reports.", "Impact on communities"),
     ("pairs.", "Strongest partnerships (operations started together)"),
+    ("pairs.new.", "Partnerships seen for the first time (operations started together)"),
 )
 TREND_PERIODS = 12
 TRENDS = (("operations.started", "Operations started", ""), ("seizures.kg", "Seized", "kg"))
@@ -225,7 +226,10 @@ class SummaryView(ViewerOnceMixin, TemplateView):
         found: dict[str, list[FigureRow]] = {}
         for key in sorted(keys, key=lambda k: (k.startswith(figures.PAIRS), -values.get(k, 0), k)):
             figure = figures.parse(key).figure
-            section = next(title for prefix, title in SECTIONS if key.startswith(prefix))
+            section = max(
+                ((prefix, title) for prefix, title in SECTIONS if key.startswith(prefix)),
+                key=lambda found: len(found[0]),
+            )[1]
             found.setdefault(section, []).append(
                 FigureRow(
                     key=key,

@@ -264,14 +264,14 @@ def test_the_strongest_pairs_are_kept_with_what_each_reader_sees(cast):
         return f"pairs.partner.{first}.with.{second}"
 
     public = snapshot(cast.anonymous)[("global", "")]
-    assert {k: v for k, v in public.items() if k.startswith("pairs.")} == {
+    assert {k: v for k, v in public.items() if k.startswith("pairs.partner.")} == {
         pair(a, b): 4,
         pair(a, c): 3,
         pair(b, c): 2,
         **dict(sorted({pair(colombia, a): 1, pair(peru, b): 1, pair(colombia, c): 1}.items())[:2]),
     }
     officer = snapshot(cast.officer)[("global", "")]
-    assert {k: v for k, v in officer.items() if k.startswith("pairs.")} == {
+    assert {k: v for k, v in officer.items() if k.startswith("pairs.partner.")} == {
         pair(a, b): 4,
         pair(a, c): 3,
         pair(colombia, peru): 3,
@@ -282,4 +282,39 @@ def test_the_strongest_pairs_are_kept_with_what_each_reader_sees(cast):
     assert snapshot(cast.outsider)[("global", "")][pair(colombia, peru)] == 3
     assert pair(colombia, peru) not in snapshot(cast.analyst)[("global", "")]
     # Countries and partners keep no pairs.
+    assert not any(k.startswith("pairs.") for k in snapshot(cast.officer)[("partner", str(a.pk))])
+
+
+def test_partnerships_seen_for_the_first_time_by_each_reader(cast):
+    a, b, c = (factories.GovernmentFactory() for _ in range(3))
+    colombia, peru = cast.colombia, cast.peru
+    february = MARCH - datetime.timedelta(days=10)
+
+    def together(*members, on=MARCH, **kwargs):
+        factories.JointOperationFactory(started_on=on, participants=members, **kwargs)
+
+    together(a, b, on=february)  # public before: new to nobody
+    together(a, b)
+    together(b, c, on=february, sensitivity="partners")  # new only to the public
+    together(b, c)
+    together(colombia, a, on=february, sensitivity="restricted")  # Colombia's officer saw it
+    together(colombia, a)
+    together(colombia, a)
+    together(colombia, peru, sensitivity="restricted")  # seen first now, by those involved
+    compute("month", MARCH)
+
+    def new(x, y):
+        first, second = sorted([x.pk, y.pk])
+        return f"pairs.new.partner.{first}.with.{second}"
+
+    def first_seen(user):
+        figures = snapshot(user)[("global", "")]
+        return {k: v for k, v in figures.items() if k.startswith("pairs.new.")}
+
+    assert first_seen(cast.anonymous) == {new(b, c): 1, new(colombia, a): 2}
+    assert first_seen(cast.analyst) == {new(colombia, a): 2}
+    assert first_seen(cast.officer) == {new(colombia, peru): 1}
+    assert first_seen(cast.outsider) == {new(colombia, a): 2, new(colombia, peru): 1}
+    assert first_seen(cast.administrator) == {new(colombia, peru): 1}
+    # Only in the global scope.
     assert not any(k.startswith("pairs.") for k in snapshot(cast.officer)[("partner", str(a.pk))])

@@ -21,7 +21,7 @@ from cooperation.visibility import ADMINISTRATOR_GROUP, ANALYST_GROUP, OFFICER_G
 from operations.models import CommunityImpactReport, JointOperation, Participation, Seizure
 from operations.stats import period_bounds
 from summaries import figures
-from summaries.compute import PAIR_SCOPES, TOP_PAIRS, compute
+from summaries.compute import PAIR_SCOPES, TOP_NEW_PAIRS, TOP_PAIRS, compute
 from summaries.models import CooperationSummary
 from tests import factories
 
@@ -257,22 +257,38 @@ def check_strongest_pairs(start, end, kind, key, shown, visible, partners):
         if a.pk < b.pk
     ]
     source = figures.OPERATIONS
-    counted = {}
-    for pair in pairs:
-        listed = source.filterset()(
-            figures.filters(pair, start, end, kind, key), queryset=source.model().objects.all()
+
+    def listed(pair, **more):
+        found = source.filterset()(
+            {**figures.filters(pair, start, end, kind, key), **more},
+            queryset=source.model().objects.all(),
         )
-        assert listed.is_valid(), listed.errors
-        counted[pair] = set(listed.qs.values_list("pk", flat=True))
+        assert found.is_valid(), found.errors
+        return set(found.qs.values_list("pk", flat=True))
+
+    counted = {pair: listed(pair) for pair in pairs}
+    # The same pairs' operations started before the period, whatever their scope.
+    before = (start - datetime.timedelta(days=1)).isoformat()
+    earlier = {
+        pair: listed(pair, started_after="", started_before=before, country="", region="")
+        for pair in pairs
+    }
     for audience, summary in shown.items():
         kept = {k: v for k, v in (summary.figures if summary else {}).items()
                 if k.startswith(figures.PAIRS)}  # fmt: skip
         if kind not in PAIR_SCOPES:
             assert kept == {}, (kind, key, audience)
             continue
-        counts = {pair: len(ids & visible[audience]["operation"]) for pair, ids in counted.items()}
+        seen = visible[audience]["operation"]
+        counts = {pair: len(ids & seen) for pair, ids in counted.items()}
         strongest = sorted((pair for pair, n in counts.items() if n), key=lambda p: (-counts[p], p))
         expected = {pair: counts[pair] for pair in strongest[:TOP_PAIRS]}
+        # Seen for the first time: no earlier operation of the pair that this reader may open.
+        first = [pair for pair in strongest if not earlier[pair] & seen]
+        new = f"{figures.PAIRS}new."
+        expected |= {
+            pair.replace(figures.PAIRS, new, 1): counts[pair] for pair in first[:TOP_NEW_PAIRS]
+        }
         assert kept == expected, (kind, key, audience)
 
 

@@ -129,3 +129,14 @@ def test_breakdowns_are_named_not_coded(cast, summaries):
     html = page(cast.analyst).content.decode()
     assert "Operations started: Maritime interdiction" in html
     assert "maritime_interdiction</th>" not in html
+
+
+def test_partnerships_seen_for_the_first_time_have_their_own_section(cast):
+    factories.JointOperationFactory(started_on=MARCH, participants=[cast.colombia, cast.peru])
+    compute("month", MARCH)
+    html = page(cast.anonymous).content.decode()
+    strongest = html.index("Strongest partnerships")
+    first = html.index("Partnerships seen for the first time")
+    assert strongest < first
+    section = html[first:]
+    assert "Government of Colombia &amp; Government of Peru" in section[: section.index("</table>")]
