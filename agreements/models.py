@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from cooperation import fulltext
 from cooperation.constraints import FieldCheckConstraint
+from cooperation.history import tracked
 from cooperation.models import AuditedModel, Partner, SensitiveRecord
 from cooperation.visibility import SensitiveRecordQuerySet, VisibleThroughQuerySet
 
@@ -103,6 +104,7 @@ class AgreementScope(models.TextChoices):
     MULTILATERAL = "multilateral", "Multilateral"
 
 
+@tracked("AgreementEvent")
 class Agreement(SensitiveRecord):
     """A bilateral or multilateral cooperation instrument."""
 
@@ -318,6 +320,7 @@ class ConsentType(models.TextChoices):
     DEFINITIVE_SIGNATURE = "definitive_signature", "Definitive signature"
 
 
+@tracked("AgreementPartyEvent")
 class AgreementParty(AuditedModel):
     """A partner's place in an agreement, with its own signature and consent to be bound."""
 
@@ -416,3 +419,8 @@ class AgreementParty(AuditedModel):
         roles = [*others.values_list("role", flat=True), self.role]
         if self.agreement.scope == Agreement.Scope.BILATERAL and roles.count(self.Role.PARTY) > 2:
             raise ValidationError({"role": "A bilateral agreement already has its two parties."})
+
+
+# Links of an agreement kept in plain many-to-many tables: their changes are history too.
+tracked("AgreementSharedWithEvent", app_label="agreements")(Agreement.shared_with.through)
+tracked("AgreementAreaEvent", app_label="agreements")(Agreement.areas.through)

@@ -46,6 +46,8 @@ class AgreementDetailView(RecordDetailView):
     template_name = "agreements/agreement_detail.html"
     list_title = "Agreements"
     list_url_name = "agreements:list"
+    history_route = "api:agreement-history"
+    revert_route = "agreements:revert"
 
     def base_queryset(self):
         return (

@@ -43,7 +43,7 @@ from summaries.models import CooperationSummary  # noqa: E402
 
 # The figures of one period for every audience and scope, written by hand as one statement:
 # facts per record, their scopes, sums per sensitivity (FILTER) and per entitled partner, and
-# the five strongest partner pairs per audience.
+# the five strongest partner pairs per audience and the pairs seen for the first time.
 HAND_WRITTEN = """
 WITH
 ops AS MATERIALIZED (
@@ -184,22 +184,83 @@ readers AS MATERIALIZED (
   WHERE x IS NOT NULL
 ),
 pairs AS MATERIALIZED (
-  SELECT o.id AS rec, o.sensitivity,
+  SELECT o.id AS rec, o.sensitivity, a.partner_id AS x, b.partner_id AS y,
          ('pairs.partner.' || a.partner_id || '.with.' || b.partner_id) COLLATE "C" AS figure
   FROM ops o JOIN operations_participation a ON a.operation_id = o.id
   JOIN operations_participation b ON b.operation_id = o.id AND b.partner_id > a.partner_id
   WHERE o.started
 ),
 pair_counts AS MATERIALIZED (
-  SELECT figure, count(*) FILTER (WHERE sensitivity = 'public') AS public,
+  SELECT figure, x, y, count(*) FILTER (WHERE sensitivity = 'public') AS public,
          count(*) FILTER (WHERE sensitivity IN ('public', 'partners')) AS partners,
          count(*) AS administrators
-  FROM pairs GROUP BY figure
+  FROM pairs GROUP BY figure, x, y
 ),
 pair_partner AS MATERIALIZED (
   SELECT r.audience, p.figure, count(*) AS n FROM pairs p
   JOIN readers r ON r.t = 'o' AND r.rec = p.rec WHERE p.sensitivity = 'restricted'
   GROUP BY 1, 2
+),
+-- Who could open an earlier operation of each pair: 3 all, 2 partners, 1 administrators.
+pair_level AS MATERIALIZED (
+  SELECT c.figure, c.x, c.y, CASE
+    WHEN EXISTS (SELECT 1 FROM operations_participation a
+      JOIN operations_participation b ON b.operation_id = a.operation_id AND b.partner_id = c.y
+      JOIN operations_jointoperation o ON o.id = a.operation_id
+      WHERE a.partner_id = c.x AND o.started_on < %(s)s AND o.sensitivity = 'public') THEN 3
+    WHEN EXISTS (SELECT 1 FROM operations_participation a
+      JOIN operations_participation b ON b.operation_id = a.operation_id AND b.partner_id = c.y
+      JOIN operations_jointoperation o ON o.id = a.operation_id
+      WHERE a.partner_id = c.x AND o.started_on < %(s)s AND o.sensitivity = 'partners') THEN 2
+    WHEN EXISTS (SELECT 1 FROM operations_participation a
+      JOIN operations_participation b ON b.operation_id = a.operation_id AND b.partner_id = c.y
+      JOIN operations_jointoperation o ON o.id = a.operation_id
+      WHERE a.partner_id = c.x AND o.started_on < %(s)s AND o.sensitivity = 'restricted') THEN 1
+    ELSE 0 END AS level
+  FROM pair_counts c
+),
+earlier AS MATERIALIZED (
+  SELECT l.figure, a.operation_id AS rec FROM pair_level l
+  JOIN operations_participation a ON a.partner_id = l.x
+  JOIN operations_participation b ON b.operation_id = a.operation_id AND b.partner_id = l.y
+  JOIN operations_jointoperation o ON o.id = a.operation_id
+  WHERE l.level = 1 AND o.started_on < %(s)s AND o.sensitivity = 'restricted'
+),
+seen AS MATERIALIZED (
+  SELECT DISTINCT e.figure, 'partner:' || z AS audience FROM earlier e
+  JOIN (SELECT operation_id AS rec, partner_id FROM operations_participation
+          WHERE operation_id IN (SELECT rec FROM earlier)
+        UNION SELECT jointoperation_id, partner_id FROM operations_jointoperation_shared_with
+          WHERE jointoperation_id IN (SELECT rec FROM earlier)) w ON w.rec = e.rec
+  JOIN cooperation_partner p ON p.id = w.partner_id, unnest(ARRAY[p.id, p.parent_id]) z
+  WHERE z IS NOT NULL
+),
+new_base AS MATERIALIZED (
+  SELECT a.audience, c.figure, a.n FROM pair_counts c JOIN pair_level l USING (figure),
+  LATERAL (VALUES ('public', c.public, 3), ('partners', c.partners, 2),
+                  ('administrators', c.administrators, 1)) a(audience, n, below)
+  WHERE a.n > 0 AND l.level < a.below
+),
+pair_readers AS MATERIALIZED (
+  SELECT DISTINCT audience FROM readers
+  UNION SELECT s.audience FROM seen s
+  JOIN new_base n ON n.audience = 'partners' AND n.figure = s.figure
+),
+new_top AS (
+  SELECT audience, 'pairs.new.' || substr(figure, 7) AS figure, n FROM (
+    SELECT *, row_number() OVER (PARTITION BY audience ORDER BY n DESC, figure) AS rank FROM (
+      SELECT audience, figure, n FROM new_base
+      UNION ALL
+      SELECT c.audience, c.figure, COALESCE(pc.partners, 0) + COALESCE(pp.n, 0)
+      FROM (SELECT r.audience, n.figure FROM pair_readers r
+              JOIN new_base n ON n.audience = 'partners'
+            UNION SELECT pp.audience, pp.figure FROM pair_partner pp
+              JOIN pair_level l ON l.figure = pp.figure AND l.level < 2) c
+      LEFT JOIN pair_counts pc ON pc.figure = c.figure
+      LEFT JOIN pair_partner pp ON pp.audience = c.audience AND pp.figure = c.figure
+      WHERE NOT EXISTS (SELECT 1 FROM seen s
+                        WHERE s.audience = c.audience AND s.figure = c.figure)) n
+  ) x WHERE rank <= 10
 ),
 base_top AS MATERIALIZED (
   SELECT audience, figure, n FROM (
@@ -216,7 +277,7 @@ partner_top AS (
            row_number() OVER (PARTITION BY c.audience
                ORDER BY COALESCE(pc.partners, 0) + COALESCE(pp.n, 0) DESC, c.figure) AS rank
     FROM (SELECT audience, figure FROM pair_partner
-          UNION SELECT r.audience, t.figure FROM (SELECT DISTINCT audience FROM readers) r
+          UNION SELECT r.audience, t.figure FROM pair_readers r
           JOIN base_top t ON t.audience = 'partners') c
     LEFT JOIN pair_counts pc ON pc.figure = c.figure
     LEFT JOIN pair_partner pp ON pp.audience = c.audience AND pp.figure = c.figure) x
@@ -225,6 +286,8 @@ partner_top AS (
 SELECT audience, 'global', '', figure, n FROM base_top
 UNION ALL
 SELECT audience, 'global', '', figure, n FROM partner_top
+UNION ALL
+SELECT audience, 'global', '', figure, n FROM new_top
 UNION ALL
 SELECT audience, kind, key, figure, value FROM (
   SELECT kind, key, figure,

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.html import format_html
@@ -17,6 +18,7 @@ from cooperation.models import (
     Region,
     User,
 )
+from cooperation.visibility import is_administrator
 
 
 @admin.register(Region)
@@ -205,3 +207,28 @@ class DeletionAdmin(LookOnlyAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         # A tombstone tells that a record existed: it is seen by those who could see it.
         return super().get_queryset(request).visible_to(request.user)
+
+
+class EventAdmin(LookOnlyAdminMixin, admin.ModelAdmin):
+    """A record's history events (``cooperation.history``): administrators read them; nobody
+    adds, changes or deletes one (the database refuses it too)."""
+
+    list_display = ("pgh_created_at", "pgh_label", "pgh_obj_id", "pgh_context_id")
+    list_filter = ("pgh_label",)
+    ordering = ("-pgh_id",)
+    show_full_result_count = False
+
+    def has_view_permission(self, request, obj=None):
+        return is_administrator(request.user)
+
+    def has_module_permission(self, request):
+        return is_administrator(request.user)
+
+
+for _model in apps.get_models():
+    if getattr(_model, "pgh_tracked_model", None) and _model._meta.app_label in (
+        "cooperation",
+        "agreements",
+        "operations",
+    ):
+        admin.site.register(_model, EventAdmin)

@@ -16,6 +16,7 @@ from cooperation.filters import (
     MultipleValueWidget,
     ReferenceCodesField,
 )
+from cooperation.history import REASON_MAX, give_reason
 
 # A vocabulary longer than this is a list box rather than check boxes.
 CHECKBOX_LIMIT = 12
@@ -80,3 +81,19 @@ def panel_widgets(form, choices: dict | None = None) -> None:
             field.widget = DateInput()
         elif name == "q":
             field.widget = forms.TextInput(attrs={"type": "search"})
+
+
+class ChangeReasonForm(forms.Form):
+    """Every edit form may say why the change is made; the reason goes into the record's
+    history with the change (:meth:`give_reason`, called by the write inside its change
+    set)."""
+
+    reason = forms.CharField(
+        required=False,
+        max_length=REASON_MAX,
+        label="Reason for the change",
+        help_text="Optional. Kept in the record's history with what you changed.",
+    )
+
+    def give_reason(self) -> None:
+        give_reason(self.cleaned_data.get("reason", ""))

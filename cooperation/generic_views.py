@@ -10,15 +10,28 @@ visibility rule any more than an API endpoint can.
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from cooperation.api.renderers import csv_line
 from cooperation.forms import panel_widgets
+from cooperation.history import (
+    REASON_MAX,
+    change_sets,
+    clean_reason,
+    revert_field,
+    revertible,
+    timeline,
+)
 
 # Parameters of a list page that are not filters.
 PAGE_PARAMETERS = ("page", "export")
@@ -131,6 +144,11 @@ class RecordDetailView(VisibleRecordsMixin, DetailView):
 
     list_title = ""
     list_url_name = ""
+    # The API route of the record's history (``api:operation-history``): when set, the page
+    # shows the record's latest change sets (template ``portal/_history.html``).
+    history_route = ""
+    revert_route = ""  # the portal route restoring an earlier value (officers)
+    history_shown = 30
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -138,4 +156,50 @@ class RecordDetailView(VisibleRecordsMixin, DetailView):
             (self.list_title, reverse(self.list_url_name)),
             (str(self.object), self.request.path),
         ]
+        if self.history_route:
+            sets = change_sets(timeline(self.object, self.request.user))
+            context.update(
+                history=sets[: self.history_shown],
+                history_more=len(sets) > self.history_shown,
+                history_api=reverse(self.history_route, args=[self.object.pk]),
+            )
+            model = self.object._meta
+            if self.revert_route and self.request.user.has_perm(
+                f"{model.app_label}.change_{model.model_name}"
+            ):
+                context.update(
+                    history_revert=reverse(self.revert_route, args=[self.object.pk]),
+                    history_own=type(self.object).pgh_event_model._meta.label,
+                    history_revertible=[f.name for f in revertible(type(self.object))],
+                )
         return context
+
+
+class RevertView(LoginRequiredMixin, View):
+    """POST from a record's timeline: restore one field's value from before a change
+    (:func:`~cooperation.history.revert_field`), then back to the record's history with
+    what happened said on top of the page."""
+
+    model = None
+
+    def post(self, request, pk):
+        meta = self.model._meta
+        if not request.user.has_perm(f"{meta.app_label}.change_{meta.model_name}"):
+            raise PermissionDenied
+        records = self.model.objects.visible_to(request.user)
+        record = get_object_or_404(records, pk=pk)
+        try:
+            restored = revert_field(
+                records,
+                pk,
+                event_id=request.POST.get("event", ""),
+                field=request.POST.get("field", ""),
+                user=request.user,
+                reason=clean_reason(request.POST.get("reason"))[:REASON_MAX],
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, f"Nothing was restored: {message}")
+            return redirect(f"{record.get_absolute_url()}#history")
+        messages.success(request, "The earlier value was restored; the history records it.")
+        return redirect(f"{restored.get_absolute_url()}#history")

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from cooperation import fulltext
 from cooperation.constraints import FieldCheckConstraint
+from cooperation.history import tracked
 from cooperation.visibility import Sensitivity, VisibleQuerySet
 
 
@@ -144,6 +145,7 @@ class OrganizationType(models.TextChoices):
     ACADEMIC = "academic", "Academic"
 
 
+@tracked("PartnerEvent")
 class Partner(models.Model):
     """Anyone who cooperates: a government, one of its agencies, or an organization.
 
@@ -316,6 +318,7 @@ class Organization(TypedPartner, Partner):
         proxy = True
 
 
+@tracked("MembershipEvent")
 class Membership(models.Model):
     """A government's membership of an organization."""
 
@@ -364,6 +367,7 @@ class IdentifierScheme(models.TextChoices):
     OTHER = "other", "Other"
 
 
+@tracked("PartnerIdentifierEvent")
 class PartnerIdentifier(models.Model):
     """An identifier a partner has in another register (Wikidata, ROR, LEI, ...)."""
 
@@ -400,6 +404,7 @@ class User(AbstractUser):
     )
 
 
+@tracked("AffiliationEvent")
 class Affiliation(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE)

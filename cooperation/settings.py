@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "pgtrigger",
+    "pghistory",
     "cooperation",
     "agreements",
     "operations",
@@ -67,10 +69,21 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: the change set of an unsafe request names its user.
+    "cooperation.history.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+# History (django-pghistory): reads open no change set; every event table is append-only.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# Each event at the moment it happened (not its transaction's start): a timeline keeps the
+# order of the writes inside one transaction too.
+PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
+# Triggers on the plain many-to-many tables (no migration state of their own) are installed
+# after each migrate; the others come with the migrations.
+PGTRIGGER_INSTALL_ON_MIGRATE = True
 
 ROOT_URLCONF = "cooperation.urls"
 WSGI_APPLICATION = "cooperation.wsgi.application"
@@ -252,4 +265,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # One line per history trigger on every migrate says nothing an operator needs.
+    "loggers": {"pgtrigger": {"level": "WARNING"}},
 }

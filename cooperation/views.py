@@ -124,6 +124,7 @@ class PartnerDetailView(ViewerOnceMixin, RecordDetailView):
     list_title = "Partners"
     list_url_name = "partners:list"
     context_object_name = "partner"
+    history_route = "api:partner-history"
 
     def base_queryset(self):
         return Partner.objects.select_related("country", "parent")

@@ -27,7 +27,7 @@ from cooperation.autocomplete import (
     read_together,
 )
 from cooperation.constraints import constraint_message
-from cooperation.forms import DateInput
+from cooperation.forms import ChangeReasonForm, DateInput
 from cooperation.models import Partner
 from operations.models import (
     CommunityImpactReport,
@@ -48,7 +48,7 @@ def plain_decimals(form, *names) -> None:
             form.initial[name] = text.rstrip("0").rstrip(".") if "." in text else text
 
 
-class OperationForm(forms.ModelForm):
+class OperationForm(ChangeReasonForm, forms.ModelForm):
     """The operation itself. ``version`` travels with the form so that the service can refuse
     an edit made to a version someone else has replaced meanwhile."""
 
@@ -274,7 +274,7 @@ LegalBasisRows = _rows(LegalBasis, LegalBasisForm, LegalBasisFormSet)
 SeizureRows = _rows(Seizure, SeizureForm, RowFormSet)
 
 
-class OperationChildForm(forms.ModelForm):
+class OperationChildForm(ChangeReasonForm, forms.ModelForm):
     """A journal entry or an impact report, added to one operation. ``wide_fields`` take a
     whole line of the form."""
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from agreements.models import Agreement
 from cooperation import fulltext
 from cooperation.constraints import FieldCheckConstraint
+from cooperation.history import tracked
 from cooperation.models import AuditedModel, Country, Partner, SensitiveRecord
 from cooperation.visibility import SensitiveRecordQuerySet, VisibleThroughQuerySet
 
@@ -134,6 +135,7 @@ class JointOperationQuerySet(SensitiveRecordQuerySet):
         )
 
 
+@tracked("JointOperationEvent")
 class JointOperation(SensitiveRecord):
     """A cooperative action by several partners, under zero or more agreements."""
 
@@ -266,6 +268,7 @@ class LegalBasisQuerySet(OperationChildQuerySet):
         return super().visible_to(user).citing_visible_agreements(user)
 
 
+@tracked("LegalBasisEvent")
 class LegalBasis(AuditedModel):
     """An agreement an operation relies on, optionally to the article."""
 
@@ -300,6 +303,7 @@ class ParticipationRole(models.TextChoices):
     FUNDER = "funder", "Funder"
 
 
+@tracked("ParticipationEvent")
 class Participation(AuditedModel):
     """A partner's part in an operation."""
 
@@ -363,6 +367,7 @@ class ForensicStatus(models.TextChoices):
     NEGATIVE = "negative", "Negative"
 
 
+@tracked("SeizureEvent")
 class Seizure(AuditedModel):
     """Drugs or precursors seized in an operation."""
 
@@ -492,6 +497,7 @@ class FollowUpStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+@tracked("ImpactReportEvent")
 class CommunityImpactReport(AuditedModel):
     """What an operation did to the people living where it took place."""
 
@@ -550,6 +556,7 @@ class JournalKind(models.TextChoices):
     LESSON_LEARNED = "lesson_learned", "Lesson learned"
 
 
+@tracked("JournalEntryEvent")
 class JournalEntry(AuditedModel):
     """A dated, authored note in an operation's journal."""
 
@@ -593,3 +600,13 @@ class JournalEntry(AuditedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+# Links of an operation and a seizure kept in plain many-to-many tables: their changes are
+# history too.
+tracked("JointOperationCountryEvent", app_label="operations")(JointOperation.countries.through)
+tracked("JointOperationTechnologyEvent", app_label="operations")(
+    JointOperation.technologies.through
+)
+tracked("JointOperationSharedWithEvent", app_label="operations")(JointOperation.shared_with.through)
+tracked("SeizureTransitCountryEvent", app_label="operations")(Seizure.transit_countries.through)

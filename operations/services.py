@@ -67,6 +67,7 @@ def operation_save(*, user, form, formsets) -> JointOperation | None:
     the check. The operation must stay visible to its author (:func:`read_back`).
     Returns the operation as the user sees it, or None with the errors on the forms."""
     operation = form.save(commit=False)
+    form.give_reason()
     creating = operation._state.adding
     written = []  # (row, its key before): rows this attempt created or deleted
     try:
@@ -147,6 +148,7 @@ def operation_child_add(*, user, form, **fields):
     """Add a journal entry or an impact report (``form``, already valid) to its operation,
     with ``fields`` the form does not show (the author)."""
     row = form.save(commit=False)
+    form.give_reason()
     for name, value in fields.items():
         setattr(row, name, value)
     try:

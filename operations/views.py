@@ -76,6 +76,8 @@ class OperationDetailView(RecordDetailView):
     list_title = "Operations"
     list_url_name = "operations:list"
     context_object_name = "operation"
+    history_route = "api:operation-history"
+    revert_route = "operations:revert"
 
     def base_queryset(self):
         return JointOperation.objects.select_related("kind").prefetch_related(

@@ -7,6 +7,7 @@ from django.db.models import Prefetch
 
 from agreements.models import CooperationArea
 from cooperation.api import serializers
+from cooperation.api.history import HistoryMixin
 from cooperation.api.views import ReadOnlyResource
 from cooperation.filters import (
     CountryFilterSet,
@@ -32,7 +33,7 @@ class CountryResource(ReadOnlyResource):
     filterset_class = CountryFilterSet
 
 
-class PartnerResource(ReadOnlyResource):
+class PartnerResource(HistoryMixin, ReadOnlyResource):
     """Governments, agencies and organizations in one list (filter by ``kind``)."""
 
     serializer_class = serializers.PartnerSerializer

@@ -27,6 +27,7 @@ from cooperation.api.renderers import (
     csv_line,
     dumps,
 )
+from cooperation.history import REASON_MAX, clean_reason, give_reason
 from cooperation.visibility import forget_viewer, read_back, remember_viewer
 
 EXPORT_CHUNK = 1000
@@ -171,6 +172,21 @@ class RecordResource(ResourceMixin, viewsets.ModelViewSet):
     """A writable resource with optimistic concurrency: every response about one row carries
     an ``ETag``; a write whose ``If-Match`` names another version gets 412 and changes
     nothing."""
+
+    def initial(self, request, *args, **kwargs):
+        """A write may say why it is made: ``X-Change-Reason``, or ``reason`` in the body; the
+        reason is kept in the history with the change."""
+        super().initial(request, *args, **kwargs)
+        if request.method not in SAFE_METHODS:
+            reason = request.headers.get("X-Change-Reason")
+            if reason is None and isinstance(request.data, dict):
+                reason = request.data.get("reason")
+            reason = clean_reason(reason)
+            if len(reason) > REASON_MAX:
+                raise serializers.ValidationError(
+                    {"reason": [f"Ensure this field has no more than {REASON_MAX} characters."]}
+                )
+            give_reason(reason)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -297,8 +297,8 @@ def test_a_profile_makes_the_same_few_queries_however_much_is_recorded(client, c
     assert queries_for(client, partner) == few
     # session, user, role and partners (2), the partner, agreement count and rows, operation
     # rows, totals, seizures by year and the groups' names, co-partners; for a government its
-    # agencies and memberships too; its latest monthly summary
-    assert few == (16 if kind == Partner.Kind.GOVERNMENT else 14)
+    # agencies and memberships too; its latest monthly summary; its history
+    assert few == (17 if kind == Partner.Kind.GOVERNMENT else 15)
 
 
 @pytest.mark.django_db
