@@ -86,6 +86,15 @@ def forget_viewer(user) -> None:
         delattr(user, MEMO)
 
 
+def visibility_key(user) -> tuple:
+    """What decides which rows ``user`` may open, as a hashable value: two users with the
+    same key see the same rows (for caches of statements built for a reader)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return ("anonymous",)
+    administrator, partners = viewer(user)
+    return ("administrator",) if administrator else ("partners", tuple(sorted(partners)))
+
+
 def represented_partner_ids(user) -> list[int]:
     """Ids of the partners a user acts for: their affiliations, and the agencies of an
     affiliated government (a government acts through its agencies).

@@ -22,7 +22,17 @@ import orjson
 from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models
-from django.db.models import Aggregate, F, Func, OuterRef, Subquery, prefetch_related_objects
+from django.db.backends.postgresql.base import ServerBindingCursor
+from django.db.models import (
+    Aggregate,
+    F,
+    Func,
+    OuterRef,
+    Subquery,
+    prefetch_related_objects,
+    signals,
+)
+from django.db.models.base import ModelState
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.encoding import is_protected_type
@@ -49,10 +59,21 @@ IDENTITY = (
 )
 
 
-def _path(source: str) -> Getter:
+def _column_names(model) -> set[str]:
+    """Names under which an instance of ``model`` holds a column's value (never a callable)."""
+    if model is None:
+        return set()
+    fields = model._meta.concrete_fields
+    return {f.attname for f in fields} | {f.name for f in fields if not f.is_relation}
+
+
+def _path(source: str, model=None) -> Getter:
     """Read a dotted ``source`` from an instance; ``None`` anywhere along it gives ``None``;
-    a callable at the end is called (as DRF does)."""
+    a callable at the end is called (as DRF does). A column of ``model`` (the serializer's) is
+    read directly: it is never callable."""
     parts = source.split(".")
+    if len(parts) == 1 and source in _column_names(model):
+        return attrgetter(source)
     if len(parts) == 1:
         get = attrgetter(source)
 
@@ -73,6 +94,7 @@ def _path(source: str) -> Getter:
 
 
 def _compile_field(field, context) -> Getter:
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
     if isinstance(field, serializers.ListSerializer):
         child = compile_serializer(field.child)
         manager = attrgetter(field.source)
@@ -127,7 +149,7 @@ def _compile_field(field, context) -> Getter:
 
         return value
     if isinstance(field, ChoiceLabelField):
-        labels, read = field.labels, _path(field.source)
+        labels, read = field.labels, _path(field.source, model)
 
         def label(obj):
             value = read(obj)
@@ -137,20 +159,20 @@ def _compile_field(field, context) -> Getter:
     if isinstance(field, drf_fields.ChoiceField) and not isinstance(
         field, drf_fields.MultipleChoiceField
     ):
-        read = _path(field.source)
+        read = _path(field.source, model)
         return read
     if (
         isinstance(field, drf_fields.DateTimeField)
         and getattr(field, "format", api_settings.DATETIME_FORMAT) == ISO_8601
         and "timezone" not in field.__dict__
     ):
-        return _iso_instant(_path(field.source), field.default_timezone())
+        return _iso_instant(_path(field.source, model), field.default_timezone())
     if isinstance(field, IDENTITY) and not isinstance(field, drf_fields.DateTimeField):
-        return _path(field.source)
+        return _path(field.source, model)
     if isinstance(field, drf_fields.DecimalField) and not getattr(
         field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING
     ):
-        return _path(field.source)
+        return _path(field.source, model)
     # Anything else: DRF's own way, one field at a time.
     get_attribute, to_representation = field.get_attribute, field.to_representation
 
@@ -216,6 +238,21 @@ def compiled_for(view) -> Callable[[object], dict]:
         if len(_COMPILED) > _COMPILED_LIMIT:
             _COMPILED.popitem(last=False)
     return represent
+
+
+def loaded(model, db, names, values):
+    """``model.from_db(db, names, values)`` without its per-field ``__init__``: the values go
+    straight into the instance, as Django's own ``__init__`` would set them when no
+    ``pre_init`` / ``post_init`` receiver listens (else Django's way is taken). Columns not
+    read stay deferred, as with ``from_db``."""
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        return model.from_db(db, names, values)
+    obj = model.__new__(model)
+    obj.__dict__.update(zip(names, values, strict=True))
+    obj._state = ModelState()
+    obj._state.adding = False
+    obj._state.db = db
+    return obj
 
 
 class Row:
@@ -589,7 +626,91 @@ def _target_row(field):
             for i, read in readers:
                 if values[i] is not None:
                     values[i] = read(values[i])
-            instance = built[key] = target.from_db(None, names, values)
+            instance = built[key] = loaded(target, None, names, values)
         return instance
 
     return Subquery(row), build
+
+
+# -- a page's rows by their keys, with a statement compiled once ---------------------------------
+
+_KEYS_MARKER = -7_340_117  # a key no row has: finds the keys' parameter in a compiled statement
+_ROW_STATEMENTS: OrderedDict = OrderedDict()
+
+
+class _RowStatement:
+    """``queryset`` filtered to a list of keys, compiled to SQL once; run for any keys.
+
+    Building the ORM expressions of a page with its folded relations (arrays of links, rows
+    as JSON) and compiling them costs as much as running the statement; the statement is the
+    same for every page of a resource read by readers who see the same rows, only the keys
+    change. Rows come back as model instances exactly as the queryset would build them."""
+
+    def __init__(self, queryset):
+        probe = queryset.order_by().filter(pk__any=[_KEYS_MARKER])
+        self.db = probe.db
+        self.compiler = probe.query.get_compiler(using=self.db)
+        self.sql, params = self.compiler.as_sql()
+        self.params = list(params)
+        self.position = self.params.index([_KEYS_MARKER])
+        info = self.compiler.klass_info
+        self.model = info["model"]
+        fields = info["select_fields"]
+        self.start, self.end = fields[0], fields[-1] + 1
+        self.names = [
+            column[0].target.attname for column in self.compiler.select[self.start : self.end]
+        ]
+        self.annotations = self.compiler.annotation_col_map
+
+    def rows(self, keys: list) -> list:
+        from django.db import connections
+        from django.db.models.query import get_related_populators
+
+        params = list(self.params)
+        params[self.position] = list(keys)
+        connection = connections[self.db]
+        connection.ensure_connection()
+        # Bound on the server, so that psycopg prepares the statement once it has run a few
+        # times on a connection: PostgreSQL then skips parsing and planning it.
+        with connection.wrap_database_errors:
+            cursor = connection._prepare_cursor(ServerBindingCursor(connection.connection))
+        with cursor:
+            cursor.execute(self.sql, params)
+            fetched = cursor.fetchall()
+        populators = get_related_populators(self.compiler.klass_info, self.compiler.select, self.db)
+        found = []
+        for row in self.compiler.results_iter(results=[fetched]):
+            obj = loaded(self.model, self.db, self.names, row[self.start : self.end])
+            for populator in populators:
+                populator.populate(row, obj)
+            for name, position in self.annotations.items():
+                setattr(obj, name, row[position])
+            found.append(obj)
+        return found
+
+
+def rows_by_keys(make_queryset, keys: list, cache_key) -> list:
+    """The rows of the queryset ``make_queryset()`` builds whose keys are ``keys`` (in no
+    order). ``cache_key`` names everything the statement depends on besides the keys (the
+    resource, the reader's visibility); the newest few hundred statements are kept."""
+    statement = _ROW_STATEMENTS.get(cache_key)
+    if statement is None:
+        statement = _ROW_STATEMENTS[cache_key] = _RowStatement(make_queryset())
+        if len(_ROW_STATEMENTS) > _COMPILED_LIMIT:
+            _ROW_STATEMENTS.popitem(last=False)
+    return statement.rows(keys)
+
+
+_PLANS: OrderedDict = OrderedDict()
+
+
+def lean_plan(cache_key, make_plan) -> LeanPlan:
+    """The :class:`LeanPlan` ``make_plan()`` builds, kept under ``cache_key`` (as the row
+    statements are): its expressions and decoders depend only on the resource and on what
+    the reader may see."""
+    plan = _PLANS.get(cache_key)
+    if plan is None:
+        plan = _PLANS[cache_key] = make_plan()
+        if len(_PLANS) > _COMPILED_LIMIT:
+            _PLANS.popitem(last=False)
+    return plan

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cooperation.api.errors import PreconditionFailed
-from cooperation.api.fast import LeanPlan, compiled_for
+from cooperation.api.fast import LeanPlan, compiled_for, lean_plan, rows_by_keys
 from cooperation.api.pagination import PortalPagination
 from cooperation.api.renderers import (
     EXPORT_RENDERERS,
@@ -28,7 +28,7 @@ from cooperation.api.renderers import (
     dumps,
 )
 from cooperation.history import REASON_MAX, clean_reason, give_reason
-from cooperation.visibility import forget_viewer, read_back, remember_viewer
+from cooperation.visibility import forget_viewer, read_back, remember_viewer, visibility_key
 
 EXPORT_CHUNK = 1000
 
@@ -107,24 +107,46 @@ class ResourceMixin:
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        plan = LeanPlan(queryset.model, queryset._prefetch_related_lookups)
+        cache_key = self.rows_cache_key()
+        lookups = queryset._prefetch_related_lookups
         queryset = queryset.prefetch_related(None)
-        rows_query = plan.annotate(queryset)
+        if cache_key is None or self.exporting():
+            plan = LeanPlan(queryset.model, lookups)
+        else:
+            plan = lean_plan(cache_key, lambda: LeanPlan(queryset.model, lookups))
         if self.exporting():
-            return self.export(rows_query, plan)
+            return self.export(plan.annotate(queryset), plan)
         # The page is found by its keys alone, then its rows are read with everything they
         # carry: PostgreSQL would compute the folded relations of every row an OFFSET skips.
         page = self.paginate_queryset(queryset.select_related(None).only("pk"))
         if page is None:
-            objects = list(rows_query)
+            objects = list(plan.annotate(queryset))
         else:
+            # The keys passed the filters and visibility: the rows are read by key alone,
+            # with a statement built once per resource and reader's visibility (the nested
+            # rows it folds in, such as legal basis, depend on what the reader may see).
             keys = [obj.pk for obj in page]
-            found = {obj.pk: obj for obj in rows_query.order_by().filter(pk__any=keys)}
+            if cache_key is None:
+                found = plan.annotate(queryset).order_by().filter(pk__any=keys)
+            else:
+                found = rows_by_keys(
+                    lambda: plan.annotate(self.get_queryset().prefetch_related(None)),
+                    keys,
+                    cache_key,
+                )
+            found = {obj.pk: obj for obj in found}
             objects = [found[key] for key in keys if key in found]
         plan.load(objects)
         represent = compiled_for(self)
         rows = [represent(obj) for obj in objects]
         return self.get_paginated_response(rows) if page is not None else Response(rows)
+
+    def rows_cache_key(self):
+        """What the statement reading a page's rows by key depends on besides the keys:
+        :meth:`get_queryset` (the rows with their related data, cut by ``visible_to``) for
+        this reader. A view whose queryset depends on more of the request says so, or
+        returns None (the statement is then built for each request)."""
+        return (type(self), visibility_key(self.request.user))
 
     def export(self, queryset, plan: LeanPlan):
         """Stream every row of ``queryset`` in the requested format, a chunk at a time, so

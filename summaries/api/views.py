@@ -31,6 +31,9 @@ class SummaryResource(ReadOnlyResource):
             )
         return audience
 
+    def rows_cache_key(self):
+        return None  # the rows carry the chosen audience's figures
+
     def get_queryset(self):
         audience = self.audience()
         return (

@@ -63,3 +63,26 @@ def test_list_rows_equal_their_detail(cast, rich_rows, resource, shaping):
     for row in listing["results"][:40]:
         detail = client.get(f"/api/v1/{resource.name}/{row['id']}/", shaping).json()
         assert row == detail
+
+
+@pytest.mark.django_db
+def test_readers_who_see_different_rows_never_share_a_page_statement(cast):
+    """A page's rows are read by a statement kept per reader's visibility: a legal basis
+    citing a restricted agreement shows to its party's officer, and never to another reader
+    asking right after (or before) them."""
+    secret = factories.AgreementFactory(sensitivity="restricted", parties=[cast.colombia])
+    operation = factories.JointOperationFactory(sensitivity="public", participants=[cast.peru])
+    factories.LegalBasisFactory(operation=operation, agreement=secret, article="Art. 4")
+
+    def cited(user) -> list:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        body = client.get("/api/v1/operations/", {"cursor": "", "page_size": 10}).json()
+        return [row["article"] for op in body["results"] for row in op["legal_basis"]]
+
+    for _ in range(2):
+        assert cited(cast.officer) == ["Art. 4"]
+        assert cited(cast.outsider) == []
+        assert cited(None) == []
+        assert cited(cast.administrator) == ["Art. 4"]
