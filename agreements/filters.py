@@ -25,7 +25,7 @@ from cooperation.filters import (
     visible_records,
     with_any,
 )
-from cooperation.visibility import Sensitivity
+from cooperation.visibility import ReviewState, Sensitivity
 
 
 class AgreementFilterSet(ParticipantFilterSet):
@@ -79,6 +79,14 @@ class AgreementFilterSet(ParticipantFilterSet):
         "sub-region or intermediate region.",
     )
     sensitivity = ChoicesFilter(choices=Sensitivity.choices, label="Sensitivity")
+    review_state = ChoicesFilter(
+        choices=ReviewState.choices,
+        label="Review",
+        help_text="draft, submitted, approved or withdrawn (only approved records are shared).",
+    )
+    author_partner = IdsFilter(
+        label="Written for", help_text="Ids of the partner whose staff wrote the record."
+    )
     facilitator = IdsFilter(label="Facilitator", help_text="Ids of the facilitating partner.")
     depositary = IdsFilter(label="Depositary", help_text="Ids of the depositary partner.")
     amends = IdsFilter(

@@ -48,6 +48,7 @@ class AgreementDetailView(RecordDetailView):
     list_url_name = "agreements:list"
     history_route = "api:agreement-history"
     revert_route = "agreements:revert"
+    review_route = "agreements:review"
 
     def base_queryset(self):
         return (

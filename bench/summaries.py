@@ -52,9 +52,9 @@ ops AS MATERIALIZED (
          status IN ('active', 'completed') AS running,
          status = 'completed' AND ended_on <= %(e)s AS completed
   FROM operations_jointoperation
-  WHERE started_on BETWEEN %(s)s AND %(e)s
+  WHERE review_state = 'approved' AND (started_on BETWEEN %(s)s AND %(e)s
      OR (started_on < %(s)s AND ended_on >= %(s)s AND status IN ('active', 'completed'))
-     OR (started_on < %(s)s AND ended_on IS NULL AND status = 'active')
+     OR (started_on < %(s)s AND ended_on IS NULL AND status = 'active'))
 ),
 op_scope AS (
   SELECT id AS row_id, 'global' AS kind, '' AS key FROM ops
@@ -86,7 +86,7 @@ sz AS MATERIALIZED (
          z.kg_equivalent, z.country_id
   FROM operations_seizure z JOIN operations_substance s ON s.code = z.substance_id
   JOIN operations_jointoperation o ON o.id = z.operation_id
-  WHERE z.seized_on BETWEEN %(s)s AND %(e)s
+  WHERE z.seized_on BETWEEN %(s)s AND %(e)s AND o.review_state = 'approved'
 ),
 sz_fact AS (
   SELECT z.operation_id AS rec, z.id AS row_id, z.sensitivity, f.figure, f.value FROM sz z,
@@ -112,7 +112,7 @@ ir AS MATERIALIZED (
   SELECT r.id, r.operation_id, o.sensitivity, r.kind, r.severity, r.country_id
   FROM operations_communityimpactreport r JOIN operations_jointoperation o
     ON o.id = r.operation_id
-  WHERE r.occurred_on BETWEEN %(s)s AND %(e)s
+  WHERE r.occurred_on BETWEEN %(s)s AND %(e)s AND o.review_state = 'approved'
 ),
 ir_fact AS (
   SELECT ir.operation_id AS rec, ir.id AS row_id, ir.sensitivity, f.figure, f.value FROM ir,
@@ -140,7 +140,7 @@ ag AS MATERIALIZED (
     ('agreements.entered_into_force', a.entry_into_force_on BETWEEN %(s)s AND %(e)s),
     ('agreements.in_force', st.in_force),
     ('agreements.expiring', st.in_force AND a.expires_on <= %(e)s + 180)) f(figure, applies)
-  WHERE f.applies
+  WHERE f.applies AND a.review_state = 'approved'
 ),
 ag_scope AS (
   SELECT DISTINCT id AS row_id, 'global' AS kind, '' AS key FROM ag
@@ -207,15 +207,18 @@ pair_level AS MATERIALIZED (
     WHEN EXISTS (SELECT 1 FROM operations_participation a
       JOIN operations_participation b ON b.operation_id = a.operation_id AND b.partner_id = c.y
       JOIN operations_jointoperation o ON o.id = a.operation_id
-      WHERE a.partner_id = c.x AND o.started_on < %(s)s AND o.sensitivity = 'public') THEN 3
+      WHERE a.partner_id = c.x AND o.started_on < %(s)s AND o.sensitivity = 'public'
+        AND o.review_state = 'approved') THEN 3
     WHEN EXISTS (SELECT 1 FROM operations_participation a
       JOIN operations_participation b ON b.operation_id = a.operation_id AND b.partner_id = c.y
       JOIN operations_jointoperation o ON o.id = a.operation_id
-      WHERE a.partner_id = c.x AND o.started_on < %(s)s AND o.sensitivity = 'partners') THEN 2
+      WHERE a.partner_id = c.x AND o.started_on < %(s)s AND o.sensitivity = 'partners'
+        AND o.review_state = 'approved') THEN 2
     WHEN EXISTS (SELECT 1 FROM operations_participation a
       JOIN operations_participation b ON b.operation_id = a.operation_id AND b.partner_id = c.y
       JOIN operations_jointoperation o ON o.id = a.operation_id
-      WHERE a.partner_id = c.x AND o.started_on < %(s)s AND o.sensitivity = 'restricted') THEN 1
+      WHERE a.partner_id = c.x AND o.started_on < %(s)s AND o.sensitivity = 'restricted'
+        AND o.review_state = 'approved') THEN 1
     ELSE 0 END AS level
   FROM pair_counts c
 ),
@@ -225,6 +228,7 @@ earlier AS MATERIALIZED (
   JOIN operations_participation b ON b.operation_id = a.operation_id AND b.partner_id = l.y
   JOIN operations_jointoperation o ON o.id = a.operation_id
   WHERE l.level = 1 AND o.started_on < %(s)s AND o.sensitivity = 'restricted'
+    AND o.review_state = 'approved'
 ),
 seen AS MATERIALIZED (
   SELECT DISTINCT e.figure, 'partner:' || z AS audience FROM earlier e

@@ -228,6 +228,7 @@ class Generator:
             "entry_into_force_on",
             "expires_on",
             "source_url",
+            "review_state",
         ]
         agreements = Table("agreements_agreement", columns)
         parties = Table(
@@ -268,6 +269,7 @@ class Generator:
                 in_force if in_force <= LAST_DAY else None,
                 expires,
                 "",
+                "approved",
             )
             for partner in rng.sample(partner_ids, 2 if bilateral else rng.randint(3, 12)):
                 parties.add(now, now, agreement_id, partner, "party", "", "")
@@ -310,6 +312,7 @@ class Generator:
             "labs_dismantled",
             "hectares_eradicated",
             "assets_seized_usd",
+            "review_state",
         ]
         audit = ["created_at", "updated_at", "created_by_id", "updated_by_id"]
         seizure_columns = [
@@ -412,6 +415,7 @@ class Generator:
                 rng.randrange(0, 4) if kind == "raid" else 0,
                 rng.randrange(10, 5000) if kind == "eradication" else 0,
                 rng.randrange(0, 2_000_000) if rng.random() < 0.2 else 0,
+                "approved",
             )
             members = rng.sample(partner_ids, rng.randint(2, 5))
             for index, partner in enumerate(members):

@@ -253,6 +253,7 @@ class _Loader:
             reference=row.get("reference", ""),
             summary=row.get("summary", ""),
             sensitivity=row.get("sensitivity", "public"),
+            review_state=row.get("review_state", "approved"),
             source_url=row.get("source_url", ""),
             amends=self.agreement(row["amends"], where) if row.get("amends") else None,
             supersedes=(
@@ -317,6 +318,7 @@ class _Loader:
             status=row["status"],
             summary=row.get("summary", ""),
             sensitivity=row.get("sensitivity", "public"),
+            review_state=row.get("review_state", "approved"),
             arrests=row.get("arrests", 0),
             labs_dismantled=row.get("labs_dismantled", 0),
             hectares_eradicated=Decimal(str(row.get("hectares_eradicated", 0))),

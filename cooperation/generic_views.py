@@ -32,6 +32,7 @@ from cooperation.history import (
     revertible,
     timeline,
 )
+from cooperation.review import MOVES, moves_for, review
 
 # Parameters of a list page that are not filters.
 PAGE_PARAMETERS = ("page", "export")
@@ -148,6 +149,7 @@ class RecordDetailView(VisibleRecordsMixin, DetailView):
     # shows the record's latest change sets (template ``portal/_history.html``).
     history_route = ""
     revert_route = ""  # the portal route restoring an earlier value (officers)
+    review_route = ""  # the portal route moving the record through its review
     history_shown = 30
 
     def get_context_data(self, **kwargs):
@@ -156,6 +158,12 @@ class RecordDetailView(VisibleRecordsMixin, DetailView):
             (self.list_title, reverse(self.list_url_name)),
             (str(self.object), self.request.path),
         ]
+        if self.review_route:
+            context.update(
+                review_moves=[(name, MOVES[name].label) for name in moves_for(
+                    self.request.user, self.object)],
+                review_url=reverse(self.review_route, args=[self.object.pk]),
+            )  # fmt: skip
         if self.history_route:
             sets = change_sets(timeline(self.object, self.request.user))
             context.update(
@@ -203,3 +211,29 @@ class RevertView(LoginRequiredMixin, View):
             return redirect(f"{record.get_absolute_url()}#history")
         messages.success(request, "The earlier value was restored; the history records it.")
         return redirect(f"{restored.get_absolute_url()}#history")
+
+
+class ReviewView(LoginRequiredMixin, View):
+    """POST from a record's page: move it through its review
+    (:func:`~cooperation.review.review`), then back to the page with what happened said."""
+
+    model = None
+
+    def post(self, request, pk):
+        records = self.model.objects.visible_to(request.user)
+        record = get_object_or_404(records, pk=pk)
+        move = request.POST.get("move", "")
+        try:
+            moved = review(
+                records,
+                pk,
+                move=move,
+                user=request.user,
+                reason=clean_reason(request.POST.get("reason"))[:REASON_MAX],
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, f"Nothing changed: {message}")
+            return redirect(record.get_absolute_url())
+        messages.success(request, f"{moved} is now {moved.get_review_state_display().lower()}.")
+        return redirect(moved.get_absolute_url())

@@ -12,14 +12,14 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from cooperation import fulltext
 from cooperation.constraints import FieldCheckConstraint
 from cooperation.history import tracked
-from cooperation.visibility import Sensitivity, VisibleQuerySet
+from cooperation.visibility import ReviewState, Sensitivity, VisibleQuerySet
 
 
 class Region(models.Model):
@@ -452,6 +452,12 @@ def stamp(instance, user, *, creating: bool) -> None:
         return
     if creating and hasattr(instance, "created_by_id"):
         instance.created_by = user
+    if creating and hasattr(instance, "author_partner_id") and instance.author_partner_id is None:
+        # A new record is a draft of the partner its author acts for (the first affiliation).
+        from cooperation.visibility import viewer
+
+        partners = viewer(user)[1]
+        instance.author_partner_id = partners[0] if partners else None
     if hasattr(instance, "updated_by_id"):
         instance.updated_by = user
 
@@ -471,6 +477,40 @@ class SensitiveRecord(AuditedModel):
         related_name="shared_%(class)ss",
         help_text="Partners that may see a restricted record without taking part in it.",
     )
+    # Review before sharing: a record starts as a draft of its author's partner; only once
+    # another officer (or an administrator) approved it do others see it.
+    review_state = models.CharField(
+        max_length=10,
+        choices=ReviewState.choices,
+        default=ReviewState.DRAFT,
+        db_index=True,
+        editable=False,  # moved by the review's transitions only (cooperation.review)
+    )
+    author_partner = models.ForeignKey(
+        Partner,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="authored_%(class)ss",
+        editable=False,
+        help_text="The partner whose staff wrote the record: they see it under review.",
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
     class Meta:
         abstract = True
@@ -478,7 +518,19 @@ class SensitiveRecord(AuditedModel):
             models.CheckConstraint(
                 name="%(app_label)s_%(class)s_sensitivity_valid",
                 condition=Q(sensitivity__in=Sensitivity.values),
-            )
+            ),
+            models.CheckConstraint(
+                name="%(app_label)s_%(class)s_review_state_valid",
+                condition=Q(review_state__in=ReviewState.values),
+            ),
+            # Separation of duties: whoever submitted a record does not approve it.
+            models.CheckConstraint(
+                name="%(app_label)s_%(class)s_approver_not_submitter",
+                condition=Q(approved_by__isnull=True)
+                | Q(submitted_by__isnull=True)
+                | ~Q(approved_by=F("submitted_by")),
+                violation_error_message="Whoever submitted a record may not approve it.",
+            ),
         ]
 
 

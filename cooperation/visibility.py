@@ -20,6 +20,16 @@ class Sensitivity(models.TextChoices):
     RESTRICTED = "restricted", "Restricted"
 
 
+class ReviewState(models.TextChoices):
+    """Where an agreement or operation is in its review before sharing. Only approved
+    records reach anyone beyond the partner that wrote them (and administrators)."""
+
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted for review"
+    APPROVED = "approved", "Approved"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
 ADMINISTRATOR_GROUP = "administrator"
 OFFICER_GROUP = "officer"
 ANALYST_GROUP = "analyst"
@@ -119,14 +129,26 @@ class VisibleQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Rows ``user`` may open."""
+        condition = self.visibility(user)
+        return self.all() if condition is None else self.filter(condition)
+
+    def visibility(self, user) -> Q | None:
+        """The condition of the rows ``user`` may open (None: every row)."""
         if not (user and user.is_authenticated and user.is_active):
-            return self.filter(sensitivity=Sensitivity.PUBLIC)
+            return self.public_condition()
         administrator, partners = viewer(user)
         if administrator:
-            return self.all()
-        return self.filter(
-            Q(sensitivity__in=[Sensitivity.PUBLIC, Sensitivity.PARTNERS])
-            | (Q(sensitivity=Sensitivity.RESTRICTED) & self.entitled(partners))
+            return None
+        return self.member_condition(partners)
+
+    def public_condition(self) -> Q:
+        """Rows anyone may open, signed in or not."""
+        return Q(sensitivity=Sensitivity.PUBLIC)
+
+    def member_condition(self, partners: list[int]) -> Q:
+        """Rows a signed-in user acting for ``partners`` may open."""
+        return Q(sensitivity__in=[Sensitivity.PUBLIC, Sensitivity.PARTNERS]) | (
+            Q(sensitivity=Sensitivity.RESTRICTED) & self.entitled(partners)
         )
 
 
@@ -141,6 +163,16 @@ class SensitiveRecordQuerySet(VisibleQuerySet):
 
     participant_relation: str = ""
     participant_fields: tuple[str, ...] = ()
+
+    # Approved records by the sensitivity rule; a record under review (draft, submitted,
+    # withdrawn) only to its author's partner — or a partner acting through it, as for
+    # sensitivity — and to administrators. The author's partner keeps seeing what it wrote.
+    def public_condition(self) -> Q:
+        return Q(review_state=ReviewState.APPROVED) & super().public_condition()
+
+    def member_condition(self, partners: list[int]) -> Q:
+        condition = Q(review_state=ReviewState.APPROVED) & super().member_condition(partners)
+        return condition | Q(author_partner__in=partners) if partners else condition
 
     def entitled(self, partners) -> Q:
         model = self.model
@@ -190,9 +222,14 @@ class SensitiveRecordQuerySet(VisibleQuerySet):
         snapshot a deletion keeps so that its tombstone is seen by the same people."""
         model = self.model
         relation = model._meta.get_field(self.participant_relation)
-        result = {
-            pk: (sensitivity, set()) for pk, sensitivity in self.values_list("pk", "sensitivity")
-        }
+        result = {}
+        under_review = {}
+        for pk, sensitivity, state, author in self.values_list(
+            "pk", "sensitivity", "review_state", "author_partner"
+        ):
+            result[pk] = (sensitivity, set())
+            if state != ReviewState.APPROVED:
+                under_review[pk] = author
         rows = relation.related_model.objects.filter(
             **{f"{relation.field.name}__in": list(result)}
         ).values_list(relation.field.attname, "partner_id")
@@ -204,6 +241,9 @@ class SensitiveRecordQuerySet(VisibleQuerySet):
             result[pk][1].add(partner)
         for pk, *partners in direct:
             result[pk][1].update(p for p in partners if p)
+        # A record under review was seen only by the partner that wrote it: so is its tombstone.
+        for pk, author in under_review.items():
+            result[pk] = (Sensitivity.RESTRICTED.value, {author} - {None})
         return {pk: (sensitivity, sorted(ids)) for pk, (sensitivity, ids) in result.items()}
 
 

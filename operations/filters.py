@@ -29,7 +29,7 @@ from cooperation.filters import (
     visible_records,
     with_any,
 )
-from cooperation.visibility import Sensitivity
+from cooperation.visibility import ReviewState, Sensitivity
 from operations.models import (
     CommunityImpactReport,
     JointOperation,
@@ -114,6 +114,14 @@ class JointOperationFilterSet(ParticipantFilterSet):
         help_text="Codes of technologies used, e.g. uav.",
     )
     sensitivity = ChoicesFilter(choices=Sensitivity.choices, label="Sensitivity")
+    review_state = ChoicesFilter(
+        choices=ReviewState.choices,
+        label="Review",
+        help_text="draft, submitted, approved or withdrawn (only approved records are shared).",
+    )
+    author_partner = IdsFilter(
+        label="Written for", help_text="Ids of the partner whose staff wrote the record."
+    )
     started_after = IsoDateFilter(
         field_name="started_on", lookup_expr="gte", label="Started on or after"
     )
@@ -181,6 +189,12 @@ def of_operations_with_partners(queryset, partners):
 
 class SeizureFilterSet(django_filters.FilterSet):
     operation = IdsFilter(label="Operation", help_text=OPERATION_HELP)
+    review_state = ChoicesFilter(
+        field_name="operation__review_state",
+        choices=ReviewState.choices,
+        label="Operation's review",
+        help_text="draft, submitted, approved or withdrawn (only approved records are shared).",
+    )
     substance = CodesFilter(
         queryset=Substance.objects.all(), label="Substance", help_text="Codes, e.g. cocaine."
     )
@@ -246,6 +260,12 @@ class SeizureFilterSet(django_filters.FilterSet):
 
 class ImpactReportFilterSet(django_filters.FilterSet):
     operation = IdsFilter(label="Operation", help_text=OPERATION_HELP)
+    review_state = ChoicesFilter(
+        field_name="operation__review_state",
+        choices=ReviewState.choices,
+        label="Operation's review",
+        help_text="draft, submitted, approved or withdrawn (only approved records are shared).",
+    )
     kind = ChoicesFilter(choices=CommunityImpactReport.Kind.choices, label="Kind")
     severity = ChoicesFilter(choices=CommunityImpactReport.Severity.choices, label="Severity")
     follow_up_status = ChoicesFilter(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cooperation.generic_views import RevertView
+from cooperation.generic_views import RevertView, ReviewView
 from operations import views
 from operations.models import JointOperation
 
@@ -9,6 +9,7 @@ app_name = "operations"
 urlpatterns = [
     path("", views.OperationListView.as_view(), name="list"),
     path("new/", views.OperationEditView.as_view(), name="create"),
+    path("<int:pk>/review/", ReviewView.as_view(model=JointOperation), name="review"),
     path(
         "<int:pk>/history/revert/",
         RevertView.as_view(model=JointOperation),

@@ -78,6 +78,7 @@ class OperationDetailView(RecordDetailView):
     context_object_name = "operation"
     history_route = "api:operation-history"
     revert_route = "operations:revert"
+    review_route = "operations:review"
 
     def base_queryset(self):
         return JointOperation.objects.select_related("kind").prefetch_related(

@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from agreements.models import Agreement
-from cooperation.visibility import Sensitivity
+from cooperation.visibility import ReviewState, Sensitivity
 from operations.models import JointOperation
 from operations.stats import period_bounds
 from summaries.figures import EXPIRING_WITHIN_DAYS, PAIRS
@@ -37,9 +37,11 @@ from summaries.models import (
     SummaryRun,
 )
 
+APPROVED = ReviewState.APPROVED.value  # only approved records are counted, for every audience
+
 # Raise when the figures or their definitions change: stored rows say which computation made
 # them, so a reader can tell figures of different definitions apart.
-VERSION = 2
+VERSION = 3
 
 # Who may open a record of each sensitivity, as summary audiences. Restricted records are
 # also seen by the partners entitled to them (see ``entitled`` below).
@@ -148,7 +150,7 @@ def _pair_before(start_param: str, sensitivity: Sensitivity) -> str:
             ON pb.operation_id = pa.operation_id AND pb.partner_id = c.b
         JOIN operations_jointoperation o ON o.id = pa.operation_id
         WHERE pa.partner_id = c.a AND o.started_on < {start_param}
-            AND o.sensitivity = '{sensitivity.value}')"""
+            AND o.sensitivity = '{sensitivity.value}' AND o.review_state = '{APPROVED}')"""
 
 
 EMPTY_FIGURES = '{"operations.started": 0}'  # a period with no records: its global rows
@@ -176,10 +178,15 @@ def summary_statements(
         return "%s"
 
     in_force_sql, in_force_params = (
-        Agreement.objects.in_force(end).order_by().values("pk").query.sql_with_params()
+        Agreement.objects.in_force(end)
+        .filter(review_state=APPROVED)
+        .order_by()
+        .values("pk")
+        .query.sql_with_params()
     )
     expiring_sql, expiring_params = (
         Agreement.objects.expiring_within(EXPIRING_WITHIN_DAYS, end)
+        .filter(review_state=APPROVED)
         .order_by()
         .values("pk")
         .query.sql_with_params()
@@ -210,10 +217,11 @@ def summary_statements(
                o.status IN ('active', 'completed') AS running,
                o.status = 'completed' AND o.ended_on <= {p(e)} AS completed
         FROM operations_jointoperation o
-        WHERE o.started_on BETWEEN {p(s)} AND {p(e)}
+        WHERE o.review_state = '{APPROVED}' AND (
+              o.started_on BETWEEN {p(s)} AND {p(e)}
            OR (o.started_on < {p(s)} AND o.ended_on >= {p(s)}
                AND o.status IN ('active', 'completed'))
-           OR (o.started_on < {p(s)} AND o.ended_on IS NULL AND o.status = 'active')
+           OR (o.started_on < {p(s)} AND o.ended_on IS NULL AND o.status = 'active'))
     """
     op_facts = """
         SELECT o.row_id AS rec, o.row_id, o.sensitivity, f.figure, f.value
@@ -247,7 +255,7 @@ def summary_statements(
                z.unit, z.quantity, z.kg_equivalent, z.country_id
         FROM operations_seizure z JOIN operations_substance sub ON sub.code = z.substance_id
         JOIN operations_jointoperation o ON o.id = z.operation_id
-        WHERE z.seized_on BETWEEN {p(s)} AND {p(e)}
+        WHERE z.seized_on BETWEEN {p(s)} AND {p(e)} AND o.review_state = '{APPROVED}'
     """
     sz_facts = """
         SELECT z.operation_id AS rec, z.row_id, z.sensitivity, f.figure, f.value
@@ -266,7 +274,7 @@ def summary_statements(
         SELECT r.id AS row_id, r.operation_id, o.sensitivity, r.kind, r.severity, r.country_id
         FROM operations_communityimpactreport r
         JOIN operations_jointoperation o ON o.id = r.operation_id
-        WHERE r.occurred_on BETWEEN {p(s)} AND {p(e)}
+        WHERE r.occurred_on BETWEEN {p(s)} AND {p(e)} AND o.review_state = '{APPROVED}'
     """
     ir_facts = """
         SELECT r.operation_id AS rec, r.row_id, r.sensitivity, f.figure, f.value
@@ -279,6 +287,7 @@ def summary_statements(
     ag_facts = f"""
         SELECT f.rec, f.row_id, a.sensitivity, f.figure, f.value
         FROM ({ag_facts}) f JOIN agreements_agreement a ON a.id = f.rec
+        WHERE a.review_state = '{APPROVED}'
     """
     ag_rows = "SELECT DISTINCT row_id FROM ag_facts"
     ag_countries = """
@@ -386,6 +395,7 @@ def summary_statements(
                 ON pb.operation_id = pa.operation_id AND pb.partner_id = c.b
             JOIN operations_jointoperation o ON o.id = pa.operation_id
             WHERE o.started_on < %s AND o.sensitivity = '{Sensitivity.RESTRICTED.value}'
+                AND o.review_state = '{APPROVED}'
         )
         SELECT DISTINCT e.band AS band, r.figure
         FROM earlier r

@@ -211,6 +211,7 @@ def filters(key: str, start, end, scope_kind: str, scope_key: str) -> dict[str, 
     breakdown = parse(key)
     figure = breakdown.figure
     chosen = {name: str(value) for name, value in figure.period(start, end).items()}
+    chosen["review_state"] = "approved"  # summaries count approved records only
     chosen.update(figure.fixed)
     for name, value in breakdown.parts:
         chosen[figure.breakdowns[name]] = value

@@ -97,6 +97,7 @@ class AgreementFactory(factory.django.DjangoModelFactory):
     scope = Agreement.Scope.MULTILATERAL
     title = factory.Sequence(lambda n: f"Memorandum on maritime cooperation no. {n}")
     sensitivity = "public"
+    review_state = "approved"  # shared already, unless a test says otherwise
     signed_on = datetime.date(2015, 3, 1)
     entry_into_force_on = factory.LazyAttribute(
         lambda a: a.signed_on + datetime.timedelta(days=92) if a.signed_on else None
@@ -134,6 +135,7 @@ class JointOperationFactory(factory.django.DjangoModelFactory):
     status = JointOperation._meta.get_field("status").default
     started_on = datetime.date(2020, 5, 1)
     sensitivity = "public"
+    review_state = "approved"  # shared already, unless a test says otherwise
 
     @factory.post_generation
     def participants(self, create, partners, **kwargs):

@@ -6,6 +6,7 @@ from agreements.models import Agreement, AgreementParty, AgreementStatus, Cooper
 from cooperation.api.nested import ChildSerializer, NestedWritableSerializer
 from cooperation.api.shaping import ChoiceLabelField
 from cooperation.models import Partner
+from cooperation.visibility import ReviewState
 
 
 class PartyRowSerializer(ChildSerializer):
@@ -45,6 +46,15 @@ class AgreementSerializer(NestedWritableSerializer):
         many=True, queryset=Partner.objects.all(), required=False
     )
     parties = PartyRowSerializer(many=True, required=False)
+    review_state = serializers.ChoiceField(
+        choices=ReviewState.choices,
+        read_only=True,
+        help_text="draft, submitted, approved or withdrawn: only approved records are shared "
+        "beyond the partner that wrote them. Moved with POST …/review/.",
+    )
+    author_partner = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The partner whose staff wrote the record."
+    )
 
     class Meta:
         model = Agreement
@@ -77,6 +87,8 @@ class AgreementSerializer(NestedWritableSerializer):
             "source_url",
             "sensitivity",
             "shared_with",
+            "review_state",
+            "author_partner",
             "parties",
             "created_at",
             "updated_at",

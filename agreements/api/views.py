@@ -6,11 +6,11 @@ from rest_framework import serializers
 from agreements.api.serializers import AgreementPartySerializer, AgreementSerializer
 from agreements.filters import AgreementFilterSet, AgreementPartyFilterSet
 from agreements.models import Agreement, AgreementParty
-from cooperation.api.history import RevertMixin
+from cooperation.api.history import RevertMixin, ReviewMixin
 from cooperation.api.views import RecordResource
 
 
-class AgreementResource(RevertMixin, RecordResource):
+class AgreementResource(ReviewMixin, RevertMixin, RecordResource):
     """Cooperation agreements with their parties. Writes (officers) carry the parties in the
     same request; a bilateral agreement needs exactly two parties in the role ``party``."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -10,6 +11,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from cooperation.history import ACTIONS, REASON_MAX, revert_field, timeline
+from cooperation.review import MOVES, review
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -89,6 +91,45 @@ class RevertMixin(HistoryMixin):
                 user=request.user,
                 reason=given.validated_data.get("reason", ""),
             )
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
+        return self.written(record, status.HTTP_200_OK)
+
+
+class ReviewSerializer(serializers.Serializer):
+    move = serializers.ChoiceField(
+        choices=list(MOVES), help_text="submit, approve, return (to draft) or withdraw."
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=REASON_MAX)
+
+
+class ReviewMixin:
+    """Adds ``<id>/review/`` to agreements and operations: move the record through its
+    review (:mod:`cooperation.review`)."""
+
+    @extend_schema(
+        summary="Move the record through its review",
+        description="draft → submitted → approved (→ withdrawn); `return` sends a submitted "
+        "record back to draft. Officers of the partner that wrote the record (or "
+        "administrators) move it; whoever submitted it may not approve it.",
+        request=ReviewSerializer,
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def review(self, request, *args, **kwargs):
+        given = ReviewSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        self.get_object()  # 404 for a record the caller may not see
+        try:
+            record = review(
+                self.get_queryset(),
+                self.kwargs[self.lookup_field],
+                move=given.validated_data["move"],
+                user=request.user,
+                reason=given.validated_data.get("reason", ""),
+            )
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from None
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from None
         return self.written(record, status.HTTP_200_OK)

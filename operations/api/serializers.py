@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from cooperation.api.nested import ChildSerializer, NestedWritableSerializer
 from cooperation.models import Country, Partner
+from cooperation.visibility import ReviewState
 from operations.models import (
     CommunityImpactReport,
     JointOperation,
@@ -87,6 +88,15 @@ class JointOperationSerializer(NestedWritableSerializer):
         many=True, queryset=Partner.objects.all(), required=False
     )
     participants = ParticipationRowSerializer(source="participations", many=True, required=False)
+    review_state = serializers.ChoiceField(
+        choices=ReviewState.choices,
+        read_only=True,
+        help_text="draft, submitted, approved or withdrawn: only approved records are shared "
+        "beyond the partner that wrote them. Moved with POST …/review/.",
+    )
+    author_partner = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The partner whose staff wrote the record."
+    )
     seizures = SeizureRowSerializer(many=True, required=False)
     legal_basis = LegalBasisRowSerializer(source="legal_bases", many=True, required=False)
 
@@ -117,6 +127,8 @@ class JointOperationSerializer(NestedWritableSerializer):
             "assets_seized_usd",
             "sensitivity",
             "shared_with",
+            "review_state",
+            "author_partner",
             "participants",
             "legal_basis",
             "seizures",

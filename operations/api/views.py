@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 
-from cooperation.api.history import RevertMixin
+from cooperation.api.history import RevertMixin, ReviewMixin
 from cooperation.api.views import RecordResource
 from operations.api import serializers
 from operations.filters import (
@@ -26,7 +26,7 @@ from operations.models import (
 ROW_AUDIT = ("created_at", "updated_at", "created_by", "updated_by")
 
 
-class OperationResource(RevertMixin, RecordResource):
+class OperationResource(ReviewMixin, RevertMixin, RecordResource):
     """Joint operations with participants, legal basis and seizures. Writes (officers) may
     carry participants, seizures and legal basis in the same, atomic request."""
 

@@ -166,12 +166,27 @@ def test_removing_a_party_of_a_bilateral_agreement_on_its_own_is_refused(officer
 
 
 @pytest.mark.django_db
-def test_a_write_that_would_hide_the_record_from_its_author_is_refused(officer, cast):
+def test_a_write_that_would_hide_the_record_from_its_author_is_refused(cast):
+    # An officer acting for no partner writes for nobody: the draft would be out of their
+    # sight, whatever its sensitivity.
+    loner = APIClient()
+    loner.force_authenticate(factories.UserFactory(groups=["officer"]))
     payload = new_operation(cast)
-    payload["participants"] = [{"partner": cast.peru.pk, "role": "lead"}]  # not Colombia
-    response = officer.post("/api/v1/operations/", payload, format="json")
+    payload["participants"] = [{"partner": cast.peru.pk, "role": "lead"}]
+    response = loner.post("/api/v1/operations/", payload, format="json")
     assert response.status_code == 400
     assert "sensitivity" in response.json()["errors"]
     assert not JointOperation.objects.exists()
-    payload["shared_with"] = [cast.colombia.pk]
-    assert officer.post("/api/v1/operations/", payload, format="json").status_code == 201
+    payload["sensitivity"] = "public"
+    assert loner.post("/api/v1/operations/", payload, format="json").status_code == 400
+    assert not JointOperation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_authors_partner_keeps_seeing_what_it_wrote(officer, cast):
+    payload = new_operation(cast)
+    payload["participants"] = [{"partner": cast.peru.pk, "role": "lead"}]  # not Colombia
+    response = officer.post("/api/v1/operations/", payload, format="json")
+    assert response.status_code == 201, response.content
+    operation = JointOperation.objects.get()
+    assert operation.author_partner == cast.colombia and operation.review_state == "draft"

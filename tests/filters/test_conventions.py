@@ -27,6 +27,9 @@ UNFILTERED_EVERYWHERE = {
     # Audit columns: who typed a change is shown in the history, not a way to list records.
     "created_by",
     "updated_by",
+    # Who submitted and approved a record: the review's people, shown in its history.
+    "submitted_by",
+    "approved_by",
 }
 UNFILTERED = {
     # The region filter matches a country at every M49 level at once.

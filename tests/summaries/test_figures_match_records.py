@@ -30,6 +30,8 @@ pytestmark = pytest.mark.django_db
 MARCH = datetime.date(2024, 3, 1)
 COUNTRIES = ["COL", "PER", "ECU", "MEX"]
 SENSITIVITY = st.sampled_from(["public", "partners", "restricted"])
+# Mostly approved; records under review count in no summary.
+REVIEW = st.sampled_from(["approved", "approved", "approved", "draft", "submitted", "withdrawn"])
 DAY = st.dates(datetime.date(2023, 12, 1), datetime.date(2024, 6, 30))
 
 
@@ -61,6 +63,8 @@ def world(db):
 operation_data = st.fixed_dictionaries(
     {
         "sensitivity": SENSITIVITY,
+        "review": REVIEW,
+        "author": st.integers(0, 3),
         "kind": st.sampled_from(["maritime_interdiction", "intelligence_exchange"]),
         "started_on": DAY,
         "days": st.one_of(st.none(), st.integers(0, 120)),
@@ -100,6 +104,8 @@ operation_data = st.fixed_dictionaries(
 agreement_data = st.fixed_dictionaries(
     {
         "sensitivity": SENSITIVITY,
+        "review": REVIEW,
+        "author": st.integers(0, 3),
         "signed_on": st.one_of(st.none(), DAY),
         "in_force_days": st.one_of(st.none(), st.integers(0, 90)),
         "expires_days": st.one_of(st.none(), st.integers(1, 400)),
@@ -124,6 +130,8 @@ def make_operation(data, partners):
         started_on=started,
         ended_on=ended,
         sensitivity=data["sensitivity"],
+        review_state=data["review"],
+        author_partner=partners[data["author"]],
         arrests=data["arrests"],
         hectares_eradicated=data["hectares"],
     )
@@ -175,6 +183,8 @@ def make_agreement(data, partners):
         scope=Agreement.Scope.MULTILATERAL,
         title="Memorandum",
         sensitivity=data["sensitivity"],
+        review_state=data["review"],
+        author_partner=partners[data["author"]],
         signed_on=signed,
         entry_into_force_on=in_force,
         expires_on=expires,
