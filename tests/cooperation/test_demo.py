@@ -28,6 +28,13 @@ def test_the_demo_set_loads_once_and_covers_the_case_studies(capsys, settings):
     years = JointOperation.objects.dates("started_on", "year")
     assert years.first().year <= 2001 and years.last().year >= 2025
     assert Seizure.objects.count() > operations // 2
+    # Shared already (approved), and in each record's history as one change set.
+    assert set(JointOperation.objects.values_list("review_state", flat=True)) == {"approved"}
+    contexts = list(
+        JointOperation.pgh_event_model.objects.values_list("pgh_context__metadata", flat=True)
+    )
+    assert contexts and all(c["source"] == "load_demo" for c in contexts)
+    assert len({c["request_id"] for c in contexts}) == 1
 
     acronyms = set(Partner.objects.values_list("acronym", flat=True))
     assert {"UNODC", "NATO", "OAS", "CICAD", "INTERPOL", "JIATF-South", "SOUTHCOM"} <= acronyms

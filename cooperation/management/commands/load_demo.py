@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from cooperation.demo_loader import DemoDataError, demo_password, load_demo
+from cooperation.history import changes
 
 
 class Command(BaseCommand):
@@ -24,7 +25,9 @@ class Command(BaseCommand):
                 "Pass --allow-production to load them anyway."
             )
         try:
-            report = load_demo()
+            # One change set in every record's history: "Demo data", by this command.
+            with changes(reason="Demo data loaded", source="load_demo"):
+                report = load_demo()
         except DemoDataError as error:
             raise CommandError(f"Demo data not loaded: {error}") from error
         if not report.created and not report.users_created:
