@@ -30,6 +30,7 @@ class AgreementListView(RecordListView):
         "expires_after",
         "expires_before",
         "sensitivity",
+        "review_state",
         "ordering",
     )
 

@@ -264,6 +264,23 @@ def _part_name(tracked) -> str:
     return str(tracked._meta.verbose_name)
 
 
+# Tombstone resources (``cooperation.deletions``) whose record kept a timeline.
+TIMELINE_OF_RESOURCE = {
+    "operations": "operations.JointOperation",
+    "agreements": "agreements.Agreement",
+    "partners": "cooperation.Partner",
+}
+
+
+def stand_in(deletion):
+    """An unsaved instance of the record a tombstone names (only its key is set), for reading
+    the history of a deleted record; None when that kind of record keeps no timeline."""
+    from django.apps import apps
+
+    label = TIMELINE_OF_RESOURCE.get(deletion.resource)
+    return None if label is None else apps.get_model(label)(pk=deletion.object_id)
+
+
 def shows_actor(reader) -> bool:
     """Who made a change is shown to signed-in readers; the public sees what changed and
     when."""

@@ -51,6 +51,7 @@ class OperationListView(RecordListView):
         "started_after",
         "started_before",
         "sensitivity",
+        "review_state",
         "ordering",
     )
 

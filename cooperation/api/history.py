@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
-from cooperation.history import ACTIONS, REASON_MAX, revert_field, timeline
+from cooperation.history import ACTIONS, REASON_MAX, revert_field, stand_in, timeline
 from cooperation.review import MOVES, review
 
 
@@ -133,3 +133,22 @@ class ReviewMixin:
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from None
         return self.written(record, status.HTTP_200_OK)
+
+
+class DeletedHistoryMixin:
+    """Adds ``<id>/history/`` to the deletions feed: the history of a deleted operation,
+    agreement or partner, seen by those who see its tombstone (who could see the record)."""
+
+    @extend_schema(
+        summary="History of the deleted record",
+        description="Every change the record and its rows went through, its deletion last; "
+        "404 for a tombstone the caller may not see or of a row that keeps no timeline.",
+        responses=HistoryEntrySerializer(many=True),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def history(self, request, *args, **kwargs):
+        record = stand_in(self.get_object())
+        if record is None:
+            raise NotFound("Only deleted operations, agreements and partners keep a history.")
+        return Response(HistoryEntrySerializer(timeline(record, request.user), many=True).data)

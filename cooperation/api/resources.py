@@ -7,7 +7,7 @@ from django.db.models import Prefetch
 
 from agreements.models import CooperationArea
 from cooperation.api import serializers
-from cooperation.api.history import HistoryMixin
+from cooperation.api.history import DeletedHistoryMixin, HistoryMixin
 from cooperation.api.views import ReadOnlyResource
 from cooperation.filters import (
     CountryFilterSet,
@@ -45,7 +45,7 @@ class PartnerResource(HistoryMixin, ReadOnlyResource):
         ).order_by("name", "id")
 
 
-class DeletionResource(ReadOnlyResource):
+class DeletionResource(DeletedHistoryMixin, ReadOnlyResource):
     """Tombstones of deleted rows, for mirrors kept in sync with ``updated_since``: page
     with ``?cursor=`` and filter by ``resource`` and ``since``."""
 

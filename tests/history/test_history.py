@@ -401,3 +401,31 @@ def test_an_officer_restores_a_field_from_the_timeline_on_the_page(client, cast)
         f"/operations/{operation.pk}/history/revert/", {"event": change.id, "field": "name"}
     )
     assert refused.status_code == 403
+
+
+def test_a_deleted_records_history_is_read_through_its_tombstone(cast):
+    operation = factories.JointOperationFactory(
+        participants=[cast.colombia], sensitivity="restricted", name="Gone"
+    )
+    seizure = factories.SeizureFactory(operation=operation)
+    assert api(cast.officer).delete(f"/api/v1/seizures/{seizure.pk}/").status_code == 204
+    assert api(cast.officer).delete(f"/api/v1/operations/{operation.pk}/").status_code == 204
+    feed = api(cast.officer).get("/api/v1/deleted/").json()["results"]
+    tombstone = {row["resource"]: row["id"] for row in feed}
+    body = api(cast.officer).get(f"/api/v1/deleted/{tombstone['operations']}/history/").json()
+    assert [(e["part"], e["action"]) for e in body] == [
+        ("joint operation", "created"),
+        ("participation", "created"),
+        ("seizure", "created"),
+        ("seizure", "deleted"),
+        ("participation", "deleted"),
+        ("joint operation", "deleted"),
+    ]
+    assert body[-1]["actor"] == cast.officer.username
+    # Only those who could see the record see its tombstone, and so its history.
+    path = f"/api/v1/deleted/{tombstone['operations']}/history/"
+    assert api(cast.outsider).get(path).status_code == 404
+    assert APIClient().get(path).status_code == 404
+    # A seizure's tombstone keeps no timeline of its own (its operation's has it).
+    seizure_path = f"/api/v1/deleted/{tombstone['seizures']}/history/"
+    assert api(cast.officer).get(seizure_path).status_code == 404

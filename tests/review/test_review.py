@@ -225,3 +225,13 @@ def test_a_deleted_draft_leaves_a_tombstone_only_its_partner_sees(cast, draft, c
     assert tombstones(colleague) == [draft.pk]
     assert tombstones(cast.administrator) == [draft.pk]
     assert tombstones(cast.analyst) == tombstones(cast.outsider) == tombstones(None) == []
+
+
+def test_the_list_pages_filter_by_review(client, cast, draft):
+    factories.JointOperationFactory(participants=[cast.colombia], name="Operation Open Sea")
+    client.force_login(cast.officer)
+    page = client.get("/operations/", {"review_state": "draft"}).text
+    assert "Quiet Reef" in page and "Open Sea" not in page
+    assert 'name="review_state"' in page  # offered in the panel
+    client.force_login(cast.analyst)
+    assert "Quiet Reef" not in client.get("/operations/", {"review_state": "draft"}).text
