@@ -483,7 +483,6 @@ class SensitiveRecord(AuditedModel):
         max_length=10,
         choices=ReviewState.choices,
         default=ReviewState.DRAFT,
-        db_index=True,
         editable=False,  # moved by the review's transitions only (cooperation.review)
     )
     author_partner = models.ForeignKey(

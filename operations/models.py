@@ -169,7 +169,15 @@ class JointOperation(SensitiveRecord):
         indexes = [
             # Newest first, with what visibility reads: deep pages walk this index alone.
             models.Index(
-                fields=["started_on", "id"], include=["sensitivity"], name="operation_by_start"
+                fields=["started_on", "id"],
+                include=["sensitivity", "review_state", "author_partner"],
+                name="operation_by_start",
+            ),
+            # The few records under review, by the partner that wrote them.
+            models.Index(
+                fields=["author_partner"],
+                condition=~Q(review_state="approved"),
+                name="operation_under_review",
             ),
             models.Index(fields=["status", "started_on"]),
             models.Index(fields=["kind", "started_on"]),
