@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
@@ -23,16 +23,10 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from cooperation.api.renderers import csv_line
-from cooperation.forms import panel_widgets
-from cooperation.history import (
-    REASON_MAX,
-    change_sets,
-    clean_reason,
-    revert_field,
-    revertible,
-    timeline,
-)
+from cooperation.forms import ChangeReasonForm, panel_widgets
+from cooperation.history import change_sets, revert_field, revertible, timeline
 from cooperation.review import MOVES, moves_for, review
+from cooperation.roles import may_change
 
 # Parameters of a list page that are not filters.
 PAGE_PARAMETERS = ("page", "export")
@@ -171,16 +165,22 @@ class RecordDetailView(VisibleRecordsMixin, DetailView):
                 history_more=len(sets) > self.history_shown,
                 history_api=reverse(self.history_route, args=[self.object.pk]),
             )
-            model = self.object._meta
-            if self.revert_route and self.request.user.has_perm(
-                f"{model.app_label}.change_{model.model_name}"
-            ):
+            if self.revert_route and may_change(self.request.user, self.object):
                 context.update(
                     history_revert=reverse(self.revert_route, args=[self.object.pk]),
                     history_own=type(self.object).pgh_event_model._meta.label,
                     history_revertible=[f.name for f in revertible(type(self.object))],
                 )
         return context
+
+
+def _given_reason(request) -> tuple[str, list[str]]:
+    """The reason a portal button sent, checked by the edit forms' own field: (reason,
+    errors)."""
+    form = ChangeReasonForm(request.POST)
+    if form.is_valid():
+        return form.cleaned_data["reason"], []
+    return "", [message for messages_ in form.errors.values() for message in messages_]
 
 
 class RevertView(LoginRequiredMixin, View):
@@ -191,19 +191,19 @@ class RevertView(LoginRequiredMixin, View):
     model = None
 
     def post(self, request, pk):
-        meta = self.model._meta
-        if not request.user.has_perm(f"{meta.app_label}.change_{meta.model_name}"):
-            raise PermissionDenied
         records = self.model.objects.visible_to(request.user)
         record = get_object_or_404(records, pk=pk)
+        reason, refused = _given_reason(request)
         try:
+            if refused:
+                raise ValidationError(refused)
             restored = revert_field(
                 records,
                 pk,
                 event_id=request.POST.get("event", ""),
                 field=request.POST.get("field", ""),
                 user=request.user,
-                reason=clean_reason(request.POST.get("reason"))[:REASON_MAX],
+                reason=reason,
             )
         except ValidationError as error:
             for message in error.messages:
@@ -222,14 +222,12 @@ class ReviewView(LoginRequiredMixin, View):
     def post(self, request, pk):
         records = self.model.objects.visible_to(request.user)
         record = get_object_or_404(records, pk=pk)
-        move = request.POST.get("move", "")
+        reason, refused = _given_reason(request)
         try:
+            if refused:
+                raise ValidationError(refused)
             moved = review(
-                records,
-                pk,
-                move=move,
-                user=request.user,
-                reason=clean_reason(request.POST.get("reason"))[:REASON_MAX],
+                records, pk, move=request.POST.get("move", ""), user=request.user, reason=reason
             )
         except ValidationError as error:
             for message in error.messages:

@@ -402,15 +402,19 @@ def revert_field(records, pk, *, event_id: str, field: str, user, reason: str = 
     entry's id). The restore is an edit like any other: checked by the model, recorded in the
     history with its reason, and refused if it would hide the record from ``user``.
 
-    Returns the record as ``user`` now sees it; raises ``ValidationError`` (nothing written)
-    when the event is not a change of that field of that record, or the value is refused."""
-    from django.core.exceptions import ValidationError
+    Returns the record as ``user`` now sees it; raises ``PermissionDenied`` for a user who may
+    not edit the record, ``ValidationError`` (nothing written) when the event is not a change
+    of that field of that record, or the value is refused."""
+    from django.core.exceptions import PermissionDenied, ValidationError
     from django.db import transaction
 
     from cooperation.models import stamp
+    from cooperation.roles import may_change
     from cooperation.visibility import read_back
 
     model = records.model
+    if not may_change(user, model):
+        raise PermissionDenied("Restoring a value needs the permission to edit the record.")
     event_model = model.pgh_event_model
     label, _, number = event_id.partition(":")
     names = {f.name: f for f in revertible(model)}

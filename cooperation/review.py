@@ -17,6 +17,7 @@ from django.db import transaction
 
 from cooperation.history import within_change_set
 from cooperation.models import stamp
+from cooperation.roles import may_change
 from cooperation.visibility import ReviewState, read_back, viewer
 
 
@@ -41,8 +42,7 @@ MOVES = {
 def may_move(user, record) -> bool:
     """Whether ``user`` may move ``record`` at all: the change permission, and acting for the
     partner that wrote it (administrators move any)."""
-    meta = record._meta
-    if not user.has_perm(f"{meta.app_label}.change_{meta.model_name}"):
+    if not may_change(user, record):
         return False
     administrator, partners = viewer(user)
     return administrator or (

@@ -25,6 +25,13 @@ OFFICER_EDITS = {
 }
 
 
+def may_change(user, model) -> bool:
+    """Whether ``user`` holds the permission to change rows of ``model`` (officers and
+    administrators, for the records officers edit)."""
+    meta = model._meta
+    return user.has_perm(f"{meta.app_label}.change_{meta.model_name}")
+
+
 def role_permissions(Permission) -> dict[str, list]:
     """The permissions of each role, as querysets of ``Permission``."""
     project = Permission.objects.filter(content_type__app_label__in=PROJECT_APPS)

@@ -16,6 +16,8 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from cooperation.visibility import ReviewState
+
 EXPIRING_WITHIN_DAYS = 180
 # Figures of partner pairs (``pairs.partner.<id>.with.<id>``, and ``pairs.new.partner…`` for
 # those seen for the first time): only the strongest few are kept, so they are not summed
@@ -211,7 +213,7 @@ def filters(key: str, start, end, scope_kind: str, scope_key: str) -> dict[str, 
     breakdown = parse(key)
     figure = breakdown.figure
     chosen = {name: str(value) for name, value in figure.period(start, end).items()}
-    chosen["review_state"] = "approved"  # summaries count approved records only
+    chosen["review_state"] = ReviewState.APPROVED.value  # summaries count approved records only
     chosen.update(figure.fixed)
     for name, value in breakdown.parts:
         chosen[figure.breakdowns[name]] = value

@@ -231,13 +231,17 @@ def compiled_for(view) -> Callable[[object], dict]:
         request.build_absolute_uri("/"),
         tuple(sorted((name, tuple(request.query_params.getlist(name))) for name in SHAPING)),
     )
-    represent = _COMPILED.get(key)
-    if represent is None:
-        represent = compile_serializer(view.get_serializer())
-        _COMPILED[key] = represent
-        if len(_COMPILED) > _COMPILED_LIMIT:
-            _COMPILED.popitem(last=False)
-    return represent
+    return _kept(_COMPILED, key, lambda: compile_serializer(view.get_serializer()))
+
+
+def _kept(cache: OrderedDict, key, make):
+    """``cache[key]``, made by ``make()`` the first time; only the newest few hundred kept."""
+    value = cache.get(key)
+    if value is None:
+        value = cache[key] = make()
+        if len(cache) > _COMPILED_LIMIT:
+            cache.popitem(last=False)
+    return value
 
 
 def loaded(model, db, names, values):
@@ -693,12 +697,7 @@ def rows_by_keys(make_queryset, keys: list, cache_key) -> list:
     """The rows of the queryset ``make_queryset()`` builds whose keys are ``keys`` (in no
     order). ``cache_key`` names everything the statement depends on besides the keys (the
     resource, the reader's visibility); the newest few hundred statements are kept."""
-    statement = _ROW_STATEMENTS.get(cache_key)
-    if statement is None:
-        statement = _ROW_STATEMENTS[cache_key] = _RowStatement(make_queryset())
-        if len(_ROW_STATEMENTS) > _COMPILED_LIMIT:
-            _ROW_STATEMENTS.popitem(last=False)
-    return statement.rows(keys)
+    return _kept(_ROW_STATEMENTS, cache_key, lambda: _RowStatement(make_queryset())).rows(keys)
 
 
 _PLANS: OrderedDict = OrderedDict()
@@ -708,9 +707,4 @@ def lean_plan(cache_key, make_plan) -> LeanPlan:
     """The :class:`LeanPlan` ``make_plan()`` builds, kept under ``cache_key`` (as the row
     statements are): its expressions and decoders depend only on the resource and on what
     the reader may see."""
-    plan = _PLANS.get(cache_key)
-    if plan is None:
-        plan = _PLANS[cache_key] = make_plan()
-        if len(_PLANS) > _COMPILED_LIMIT:
-            _PLANS.popitem(last=False)
-    return plan
+    return _kept(_PLANS, cache_key, make_plan)

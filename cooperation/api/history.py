@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from cooperation.history import ACTIONS, REASON_MAX, revert_field, stand_in, timeline
@@ -76,23 +74,18 @@ class RevertMixin(HistoryMixin):
     )
     @action(detail=True, methods=["post"], filter_backends=[])
     def revert(self, request, *args, **kwargs):
-        model = self.get_queryset().model
-        if not request.user.has_perm(f"{model._meta.app_label}.change_{model._meta.model_name}"):
-            raise PermissionDenied
         given = RevertSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         self.get_object()  # 404 for a record the caller may not see
-        try:
-            record = revert_field(
-                self.get_queryset(),
-                self.kwargs[self.lookup_field],
-                event_id=given.validated_data["event"],
-                field=given.validated_data["field"],
-                user=request.user,
-                reason=given.validated_data.get("reason", ""),
-            )
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.message_dict) from None
+        # Refusals (PermissionDenied, ValidationError) become API errors in errors.handle.
+        record = revert_field(
+            self.get_queryset(),
+            self.kwargs[self.lookup_field],
+            event_id=given.validated_data["event"],
+            field=given.validated_data["field"],
+            user=request.user,
+            reason=given.validated_data.get("reason", ""),
+        )
         return self.written(record, status.HTTP_200_OK)
 
 
@@ -120,18 +113,13 @@ class ReviewMixin:
         given = ReviewSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         self.get_object()  # 404 for a record the caller may not see
-        try:
-            record = review(
-                self.get_queryset(),
-                self.kwargs[self.lookup_field],
-                move=given.validated_data["move"],
-                user=request.user,
-                reason=given.validated_data.get("reason", ""),
-            )
-        except DjangoPermissionDenied as error:
-            raise PermissionDenied(str(error)) from None
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.message_dict) from None
+        record = review(
+            self.get_queryset(),
+            self.kwargs[self.lookup_field],
+            move=given.validated_data["move"],
+            user=request.user,
+            reason=given.validated_data.get("reason", ""),
+        )
         return self.written(record, status.HTTP_200_OK)
 
 

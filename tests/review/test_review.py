@@ -235,3 +235,13 @@ def test_the_list_pages_filter_by_review(client, cast, draft):
     assert 'name="review_state"' in page  # offered in the panel
     client.force_login(cast.analyst)
     assert "Quiet Reef" not in client.get("/operations/", {"review_state": "draft"}).text
+
+
+def test_a_reason_too_long_on_the_page_moves_nothing(client, cast, draft):
+    client.force_login(cast.officer)
+    page = client.post(
+        f"/operations/{draft.pk}/review/", {"move": "submit", "reason": "x" * 501}, follow=True
+    )
+    assert "Nothing changed" in page.text
+    draft.refresh_from_db()
+    assert draft.review_state == "draft"
