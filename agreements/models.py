@@ -166,6 +166,14 @@ class Agreement(SensitiveRecord):
         ]
         constraints = [
             *SensitiveRecord.Meta.constraints,
+            # The natural key of imports: a reference names one agreement of its partner.
+            models.UniqueConstraint(
+                fields=["author_partner", "reference"],
+                condition=~Q(reference=""),
+                nulls_distinct=False,
+                name="agreement_reference_unique",
+                violation_error_message="The partner already has an agreement with this reference.",
+            ),
             models.CheckConstraint(
                 name="agreement_kind_valid", condition=Q(kind__in=AgreementKind.values)
             ),

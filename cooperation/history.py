@@ -87,8 +87,8 @@ def changes(*, user=None, reason: str = "", source: str = "", request_id: str | 
         metadata["user"] = user.pk
     if reason:
         metadata["reason"] = reason
-    with pghistory.context(**metadata):
-        yield
+    with pghistory.context(**metadata) as context:
+        yield context
 
 
 def within_change_set(user, reason: str):

@@ -625,3 +625,80 @@ class Deletion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource} {self.object_id} deleted {self.deleted_at:%Y-%m-%d %H:%M}"
+
+
+class ImportJobQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """An import is seen by whoever started it and by administrators."""
+        from cooperation.visibility import viewer
+
+        if not (user and user.is_authenticated and user.is_active):
+            return self.none()
+        return self if viewer(user)[0] else self.filter(user_id=user.pk)
+
+
+class ImportJob(models.Model):
+    """One spreadsheet on its way in: checked (a dry run that lists every row error), then,
+    once confirmed, written as one change set. The rules are in :mod:`cooperation.importing`;
+    the work runs in a Celery task (:mod:`cooperation.tasks`) that reports its progress here."""
+
+    class Mode(models.TextChoices):
+        ALL_OR_NOTHING = "all", "All or nothing: any error and nothing is written"
+        SKIP_BAD_ROWS = "skip", "Skip bad rows: write the good rows, report the others"
+
+    class State(models.TextChoices):
+        CHECKING = "checking", "Checking"
+        CHECKED = "checked", "Checked: ready to import"
+        REJECTED = "rejected", "Rejected: errors to correct"
+        IMPORTING = "importing", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=20)
+    mode = models.CharField(max_length=4, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
+    filename = models.CharField(max_length=200)
+    content = models.BinaryField(editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    author_partner = models.ForeignKey(
+        Partner, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.CHECKING)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done.")
+    stage = models.CharField(max_length=100, blank=True)
+    rows = models.PositiveIntegerField(default=0, help_text="Data rows in the file.")
+    problems = models.JSONField(default=list, blank=True, help_text="Every row error found.")
+    summary = models.JSONField(default=dict, blank=True)
+    change_set = models.UUIDField(null=True, blank=True, help_text="The history context.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="import_job_progress_percent", condition=Q(progress__lte=100)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_state_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("imports:detail", args=[self.uuid])
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.REJECTED, self.State.DONE, self.State.FAILED)
+
+    @property
+    def confirmable(self) -> bool:
+        """Checked, and writable in its mode: clean, or with good rows to keep."""
+        if self.state != self.State.CHECKED:
+            return False
+        return not self.problems or self.mode == self.Mode.SKIP_BAD_ROWS

@@ -140,6 +140,13 @@ class JointOperation(SensitiveRecord):
     """A cooperative action by several partners, under zero or more agreements."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(
+        max_length=60,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The authoring unit's own case or file number: imports match on it.",
+    )
     name = models.CharField(max_length=200)
     kind = models.ForeignKey(OperationKind, on_delete=models.PROTECT, related_name="operations")
     status = models.CharField(
@@ -195,6 +202,14 @@ class JointOperation(SensitiveRecord):
             *SensitiveRecord.Meta.constraints,
             models.CheckConstraint(
                 name="operation_status_valid", condition=Q(status__in=OperationStatus.values)
+            ),
+            # The natural key of imports: a reference names one operation of its partner.
+            models.UniqueConstraint(
+                fields=["author_partner", "reference"],
+                condition=~Q(reference=""),
+                nulls_distinct=False,
+                name="operation_reference_unique",
+                violation_error_message="The partner already has an operation with this reference.",
             ),
             FieldCheckConstraint(
                 field="ended_on",
@@ -382,6 +397,13 @@ class Seizure(AuditedModel):
     TransportMode = TransportMode
     Forensic = ForensicStatus
     operation = models.ForeignKey(JointOperation, on_delete=models.CASCADE, related_name="seizures")
+    reference = models.CharField(
+        max_length=60,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The seizure's number within its operation: imports match on it.",
+    )
     substance = models.ForeignKey(Substance, on_delete=models.PROTECT, related_name="seizures")
     quantity = models.DecimalField(max_digits=18, decimal_places=3)
     unit = models.CharField(max_length=6, choices=Unit.choices)
@@ -431,6 +453,12 @@ class Seizure(AuditedModel):
             models.Index(fields=["substance", "operation"], name="seizure_by_substance"),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["operation", "reference"],
+                condition=~Q(reference=""),
+                name="seizure_reference_unique",
+                violation_error_message="The operation already has a seizure with this reference.",
+            ),
             FieldCheckConstraint(
                 field="quantity",
                 name="seizure_quantity_positive",
@@ -461,16 +489,21 @@ class Seizure(AuditedModel):
     def __str__(self) -> str:
         return f"{self.quantity.normalize():f} {self.unit} {self.substance}"
 
+    @staticmethod
+    def date_error(seized_on, started_on, ended_on) -> str | None:
+        """Why a seizure on ``seized_on`` does not fit an operation's dates (forms and
+        imports both ask)."""
+        if seized_on < started_on or (ended_on and seized_on > ended_on):
+            return "The seizure date falls outside the operation's dates."
+        return None
+
     def clean(self) -> None:
         super().clean()
         if self.operation_id and self.seized_on:
             operation = self.operation
-            if self.seized_on < operation.started_on or (
-                operation.ended_on and self.seized_on > operation.ended_on
-            ):
-                raise ValidationError(
-                    {"seized_on": "The seizure date falls outside the operation's dates."}
-                )
+            error = self.date_error(self.seized_on, operation.started_on, operation.ended_on)
+            if error:
+                raise ValidationError({"seized_on": error})
 
     def computed_kg_equivalent(self) -> Decimal | None:
         """The kg-equivalent of unsaved values (the stored column is set by the database)."""
