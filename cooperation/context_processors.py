@@ -18,6 +18,7 @@ SECTIONS = (
 )
 ACTIONS: tuple = (  # (URL name, label, permission)
     ("operations:create", "Log an operation", "operations.add_jointoperation"),
+    ("imports:list", "Import", "operations.add_jointoperation"),
 )
 
 

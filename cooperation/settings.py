@@ -217,6 +217,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # A task a lost worker took is handed to another after this many seconds (Redis keeps it
 # unacknowledged until then); longer than the longest task.
+# The queue of the import jobs (empty: Celery's default queue), for workers of their own.
+IMPORT_QUEUE = os.environ.get("IMPORT_QUEUE", "")
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
 }

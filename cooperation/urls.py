@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from cooperation import autocomplete, search, views
+from cooperation import autocomplete, import_views, search, views
 
 partner_patterns = (
     [
@@ -28,6 +28,23 @@ autocomplete_patterns = (
     "autocomplete",
 )
 
+import_patterns = (
+    [
+        path("", import_views.ImportListView.as_view(), name="list"),
+        path(
+            "templates/<str:kind>.<str:suffix>",
+            import_views.ImportTemplateView.as_view(),
+            name="template",
+        ),
+        path("<uuid:uuid>/", import_views.ImportDetailView.as_view(), name="detail"),
+        path("<uuid:uuid>/confirm/", import_views.ImportConfirmView.as_view(), name="confirm"),
+        path(
+            "<uuid:uuid>/problems.csv", import_views.ImportProblemsView.as_view(), name="problems"
+        ),
+    ],
+    "imports",
+)
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("agreements/", include("agreements.urls")),
@@ -35,6 +52,7 @@ urlpatterns = [
     path("partners/", include(partner_patterns)),
     path("", include(geography_patterns)),
     path("search/", search.search, name="search"),
+    path("imports/", include(import_patterns)),
     path("summaries/", include("summaries.urls")),
     path("autocomplete/", include(autocomplete_patterns)),
     path("accounts/", include("django.contrib.auth.urls")),

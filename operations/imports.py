@@ -78,10 +78,13 @@ def with_role(partner: Lookup, roles=ParticipationRole):
             name, role = raw, ""
         try:
             return partner(name.strip()), role_of(role.strip()) if role.strip() else roles.PARTNER
-        except CellError:
-            if role:  # a colon inside a partner's name
+        except CellError as error:
+            if not role:
+                raise
+            try:  # a colon inside a partner's name
                 return partner(raw.strip()), roles.PARTNER
-            raise
+            except CellError:
+                raise error from None
 
     return parse
 
@@ -166,7 +169,7 @@ class OperationImport(ImportKind):
                 listed(country),
                 "Where it took place: ISO codes or names "
                 "separated by “;”. Empty leaves them as they are.",
-                "COL; PAN",
+                "COL; PER",
                 blank=[],
             ),
             Column(
@@ -175,7 +178,7 @@ class OperationImport(ImportKind):
                 "Participants separated by "
                 "“;”, each “partner” or “partner: role” (lead, partner, support, observer, "
                 "funder). Empty leaves them as they are.",
-                "Colombian National Navy: lead; Panama National Aeronaval Service",
+                "Government of Colombia: lead; Government of Peru",
                 blank=[],
             ),
             Column(

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from agreements.api.views import AgreementPartyResource, AgreementResource
+from cooperation.api.imports import ImportResource
 from cooperation.api.resources import (
     VOCABULARIES,
     CountryResource,
@@ -41,6 +42,7 @@ router.register("impact-reports", ImpactReportResource, basename="impactreport")
 router.register("journal-entries", JournalEntryResource, basename="journalentry")
 router.register("summaries", SummaryResource, basename="summary")
 router.register("deleted", DeletionResource, basename="deletion")
+router.register("imports", ImportResource, basename="import")
 for prefix, (model, extra) in VOCABULARIES.items():
     router.register(prefix, vocabulary_resource(model, prefix, extra), basename=prefix)
 
