@@ -163,15 +163,15 @@ def perform(job_id: int, *, write: bool) -> ImportJob:
         writable = outcome.summary.get("records", 0) > 0
         fine = writable and (not outcome.problems or job.mode == ImportJob.Mode.SKIP_BAD_ROWS)
         if write and outcome.change_set:
-            job.state, job.stage = ImportJob.State.DONE, "Imported"
+            job.state, job.stage = ImportJob.State.DONE, ""
             job.change_set = outcome.change_set
         elif write:
             # The records changed since the check, and the file no longer fits them.
             job.state, job.stage = ImportJob.State.REJECTED, "Nothing was written"
         elif fine:
-            job.state, job.stage = ImportJob.State.CHECKED, "Checked: ready to import"
+            job.state, job.stage = ImportJob.State.CHECKED, ""
         else:
-            job.state, job.stage = ImportJob.State.REJECTED, "Checked: errors to correct"
+            job.state, job.stage = ImportJob.State.REJECTED, ""
     finally:
         progress.close()
     job.progress = 100
