@@ -72,6 +72,53 @@ def tracked(model_name: str, **options):
     return track
 
 
+def event_model_of(model):
+    """The event model :func:`tracked` made for ``model``."""
+    from django.apps import apps
+
+    for candidate in apps.get_models():
+        if getattr(candidate, "pgh_tracked_model", None) is model and issubclass(
+            candidate, pghistory.models.Event
+        ):
+            return candidate
+    raise LookupError(f"{model._meta.label} is not tracked")
+
+
+def events_from(model, rows: str, inserted: str) -> tuple[str, str]:
+    """For writers that change many rows of ``model`` in one statement (imports): SQL that
+    records, from ``rows`` (a CTE of the written rows, ``inserted`` telling new from
+    changed), the very events its triggers would — the same snapshot columns, labels and
+    change set — set-wise; and the trigger URIs to ignore while it runs."""
+    event_model = event_model_of(model)
+    tracked_fields = {f.name: f for f in model._meta.concrete_fields}
+    copied = [
+        f.column
+        for f in event_model._meta.concrete_fields
+        if f.name in tracked_fields and not isinstance(f, models.AutoField)
+    ]
+    pk = model._meta.pk.column
+    columns = [*copied, "pgh_obj_id", "pgh_label", "pgh_created_at", "pgh_context_id"]
+    values = [
+        *(f"{rows}.{qn(c)}" for c in copied),
+        f"{rows}.{qn(pk)}",
+        f"CASE WHEN {inserted} THEN 'insert' ELSE 'update' END",
+        "clock_timestamp()",
+        "(SELECT _pgh_attach_context())",
+    ]
+    sql = (
+        f"INSERT INTO {qn(event_model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
+        f"SELECT {', '.join(values)} FROM {rows}"
+    )
+    label = model._meta.label
+    return sql, (f"{label}:insert_insert", f"{label}:update_update")
+
+
+def qn(name: str) -> str:
+    from django.db import connection
+
+    return connection.ops.quote_name(name)
+
+
 def clean_reason(value) -> str:
     """A reason as stored: text, trimmed, at most REASON_MAX characters (longer is an error
     for the caller to report)."""

@@ -35,9 +35,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+import pgtrigger
 from django.db import connection, models, transaction
 
-from cooperation.history import changes
+from cooperation.history import changes, events_from
 
 MAX_PROBLEMS = 100_000
 LIST_SEPARATOR = ";"
@@ -614,6 +615,9 @@ def upsert(
                     for f in touched]  # fmt: skip
     target = ", ".join(f"target.{qn(c)}" for c in columns)
     excluded = ", ".join(f"EXCLUDED.{qn(c)}" for c in columns)
+    # The history of the written rows, recorded in the same statement, set-wise, in place of
+    # the row-by-row triggers (ignored for it).
+    events, triggers = events_from(model, "done", "done._inserted")
     sql = (
         f"WITH done AS (INSERT INTO {qn(meta.db_table)} AS target "
         f"({', '.join(qn(c) for c in [*columns, *extra_columns])}) "
@@ -622,11 +626,14 @@ def upsert(
         f"{'WHERE ' + key_where if key_where else ''} "
         f"DO UPDATE SET {', '.join(assignments)} "
         f"WHERE ({target}) IS DISTINCT FROM ({excluded}) "
-        "RETURNING (xmax = 0) AS inserted) "
-        "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM done"
+        "RETURNING target.*, (xmax = 0) AS _inserted), "
+        f"history AS ({events}) "
+        "SELECT count(*) FILTER (WHERE _inserted), count(*) FILTER (WHERE NOT _inserted) "
+        "FROM done"
     )
-    cursor.execute(sql, [*extra_params, *(params or [])])  # in the order they appear
-    made, changed = cursor.fetchone()
+    with pgtrigger.ignore(*triggers):
+        cursor.execute(sql, [*extra_params, *(params or [])])  # in the order they appear
+        made, changed = cursor.fetchone()
     return made, changed
 
 

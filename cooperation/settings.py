@@ -126,9 +126,21 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
 # No JIT compilation: our statements are short and many; a page of a thousand rows, or a count
 # over a million through the visibility rule, crosses the planner's JIT threshold only to spend
 # longer compiling than running (45 of 90 ms for the page, ~120 ms for the count).
+#
+# pgtrigger.ignore defined (as an empty list) from the start of each session: the check every
+# history trigger makes ("is this trigger ignored?") otherwise raises and catches an error,
+# row by row, until something sets it — a cost of ~0.3 ms per written row, growing with the
+# rows of a transaction (3.5 s for 10,000 seizures inserted at once; 0.7 s with it).
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"]["options"] = " ".join(
-    filter(None, [DATABASES["default"]["OPTIONS"].get("options", ""), "-c jit=off"])
+    filter(
+        None,
+        [
+            DATABASES["default"]["OPTIONS"].get("options", ""),
+            "-c jit=off",
+            "-c pgtrigger.ignore={}",
+        ],
+    )
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -15,7 +15,10 @@ from tests.services import redis_broker_url
 from tests.summaries.test_worker import Worker
 
 OPERATIONS, SEIZURES_EACH = 200, 10
-HEADER = "operation_ref,name,kind,status,started_on,partners,seizure_ref,substance,quantity,unit,seized_on"
+HEADER = (
+    "operation_ref,name,kind,status,started_on,partners,seizure_ref,substance,quantity,unit,"
+    "seized_on"
+)
 
 
 def spreadsheet() -> bytes:

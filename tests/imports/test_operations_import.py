@@ -154,6 +154,15 @@ def test_a_changed_file_updates_in_place(cast, officer):
     assert tide.lead.name == "Colombian Navy"
     assert Seizure.objects.get(operation=tide, reference="S-2").quantity == 25
     assert JointOperation.objects.count() == 2 and Seizure.objects.count() == 3
+    # The history holds the change, field by field, once, in the import's change set.
+    (latest, _) = change_sets(timeline(tide, officer))
+    assert latest.id == outcome.change_set and latest.source == "import"
+    changed = {(e.part, e.action): e for e in latest.entries}
+    seizure = changed[("seizure", "changed")]
+    assert [(c.field, c.old, c.new) for c in seizure.changes] == [("quantity", 20, 25)]
+    operation = changed[("joint operation", "changed")]
+    assert [(c.field, c.old, c.new) for c in operation.changes] == [("arrests", 4, 9)]
+    assert sum(e.part == "seizure" for e in latest.entries) == 1
 
 
 def test_the_import_is_one_change_set_with_its_actor(cast, officer):
