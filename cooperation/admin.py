@@ -11,6 +11,7 @@ from cooperation.models import (
     Country,
     Deletion,
     Government,
+    ImportJob,
     Membership,
     Organization,
     Partner,
@@ -207,6 +208,19 @@ class DeletionAdmin(LookOnlyAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         # A tombstone tells that a record existed: it is seen by those who could see it.
         return super().get_queryset(request).visible_to(request.user)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(LookOnlyAdminMixin, admin.ModelAdmin):
+    """Import jobs, as their pages show them: the admin only looks."""
+
+    list_display = ("filename", "kind", "user", "state", "progress", "rows", "created_at")
+    list_filter = ("kind", "state", "mode")
+    date_hierarchy = "created_at"
+    exclude = ("content",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user).select_related("user")
 
 
 class EventAdmin(LookOnlyAdminMixin, admin.ModelAdmin):

@@ -70,6 +70,7 @@ class ImportResource(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     parser_classes = [MultiPartParser, FormParser]
     filter_backends: list = []
     pagination_class = PageNumbers
+    lookup_field, lookup_url_kwarg = "uuid", "pk"  # the job's UUID, in the path as {pk}
     lookup_value_regex = "[0-9a-f-]{36}"
 
     def get_queryset(self):

@@ -33,7 +33,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from cooperation.models import ApiToken
+from cooperation.models import ApiToken, ImportJob
 from summaries.compute import compute
 from tests import factories
 
@@ -70,6 +70,12 @@ def seed(cast) -> None:
     factories.JointOperationFactory(sensitivity="public", participants=[cast.colombia]).delete()
     # Summaries of the month the operations started in.
     compute("month", datetime.date(2020, 5, 1))
+    # Import jobs: one the officer may confirm, one of another officer.
+    for user in (cast.officer, cast.outsider):
+        ImportJob.objects.create(
+            kind="operations", filename="seizures.csv", content=b"operation_ref\n", user=user,
+            state=ImportJob.State.CHECKED, summary={"records": 1}, progress=100,
+        )  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -94,8 +100,11 @@ def known_keys(path: str) -> list:
     began: read once, so that the examples drawn do not change when a test deletes one."""
     if path not in KNOWN_KEYS:
         view = resolve(path.replace("{pk}", "1")).func.cls
+        if not hasattr(view, "serializer_class"):  # keyed by UUID (imports)
+            view = resolve(path.replace("{pk}", "00000000-0000-0000-0000-000000000000")).func.cls
         model = view.serializer_class.Meta.model
-        KNOWN_KEYS[path] = list(model.objects.order_by("pk").values_list("pk", flat=True)[:6])
+        key = getattr(view, "lookup_field", "pk")
+        KNOWN_KEYS[path] = list(model.objects.order_by("pk").values_list(key, flat=True)[:6])
     return KNOWN_KEYS[path]
 
 
