@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test install install-dev lint format migrate demo dataset bench bench-portal stop-db clean
+.PHONY: run test install install-dev lint format audit migrate demo dataset bench bench-portal stop-db clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ run: demo
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive --severity-level medium cooperation agreements operations summaries
+
+# Known vulnerabilities of the locked dependencies, for deployers whose machines reach a
+# vulnerability database (these development machines reach none: pip-audit finds no source).
+audit: install
+	$(BIN)/uv export --locked --all-extras --format requirements-txt > .audit-requirements.txt
+	$(BIN)/uv tool run pip-audit --requirement .audit-requirements.txt --disable-pip --strict
 
 format: install-dev
 	$(BIN)/ruff format .

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from cooperation import autocomplete, import_views, search, views
+from cooperation import autocomplete, health, import_views, search, views
 
 partner_patterns = (
     [
@@ -46,6 +46,8 @@ import_patterns = (
 )
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("", views.home, name="home"),
     path("agreements/", include("agreements.urls")),
     path("operations/", include("operations.urls")),

@@ -72,3 +72,14 @@ def test_the_image_serves_the_wsgi_application():
     assert "uv sync --locked" in dockerfile
     assert "cooperation.wsgi:application" in dockerfile
     assert "collectstatic" in dockerfile
+
+
+def test_the_web_and_worker_containers_are_probed_and_restarted(compose):
+    services = compose["services"]
+    assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
+    assert "inspect ping" in " ".join(services["worker"]["healthcheck"]["test"])
+    for name in ("web", "worker", "beat", "postgres", "redis"):
+        assert services[name]["restart"] == "unless-stopped", name
+    assert services["migrate"]["restart"] == "no"
+    # TLS ends in front of the web containers: they trust its X-Forwarded-Proto.
+    assert services["web"]["environment"]["SECURE_PROXY_SSL_HEADER"] == "1"

@@ -92,18 +92,35 @@ def new_page(browser, portal, viewport):
     return context, context.new_page()
 
 
+def refused_by_the_csp(tab) -> list[str]:
+    """Collects what the Content Security Policy refused on the tab: the portal has nothing
+    it should refuse, so any is a failure."""
+    refused: list[str] = []
+    tab.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return refused
+
+
 @pytest.fixture
 def page(browser, portal):
     context, tab = new_page(browser, portal, LAPTOP)
+    refused = refused_by_the_csp(tab)
     yield tab
     context.close()
+    assert refused == [], f"refused by the CSP: {refused}"
 
 
 @pytest.fixture
 def tablet(browser, portal):
     context, tab = new_page(browser, portal, TABLET)
+    refused = refused_by_the_csp(tab)
     yield tab
     context.close()
+    assert refused == [], f"refused by the CSP: {refused}"
 
 
 @pytest.fixture
@@ -113,7 +130,7 @@ def sign_in(portal):
     def sign_in(page, user):
         session = import_module(settings.SESSION_ENGINE).SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.save()
         page.context.add_cookies(
