@@ -7,7 +7,7 @@ class CooperationConfig(AppConfig):
     verbose_name = "Cooperation"
 
     def ready(self) -> None:
-        from cooperation import deletions
+        from cooperation import deletions, observability  # noqa: F401 - connects its signals
         from cooperation.roles import sync_role_groups
 
         deletions.connect()

@@ -6,6 +6,7 @@ may import what, and the life of a job."""
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import logging
 
@@ -27,6 +28,7 @@ KINDS = {
     "agreements": "agreements.imports.AgreementImport",
 }
 MAX_FILE_BYTES = 50 * 1024 * 1024
+IMPORT_LOCK = 7001  # advisory lock class of import jobs (the job's id is the other key)
 SUFFIXES = (".csv", ".xlsx")
 
 
@@ -80,13 +82,7 @@ def start(user, *, kind: str, upload, mode: str, reason: str = "", then_import=F
         reason=reason.strip(),
         stage="Waiting for a worker",
     )
-    from cooperation.tasks import check_import
-
-    transaction.on_commit(
-        lambda: check_import.apply_async(
-            (job.pk,), {"then_import": then_import}, queue=settings.IMPORT_QUEUE or None
-        )
-    )
+    transaction.on_commit(lambda: enqueue(job, then_import=then_import))
     return job
 
 
@@ -103,12 +99,47 @@ def confirm(job: ImportJob, user) -> ImportJob:
             )  # fmt: skip
         job.state, job.progress, job.stage = ImportJob.State.IMPORTING, 0, "Waiting for a worker"
         job.save(update_fields=["state", "progress", "stage"])
-    from cooperation.tasks import run_import
-
-    transaction.on_commit(
-        lambda: run_import.apply_async((job.pk,), queue=settings.IMPORT_QUEUE or None)
-    )
+    transaction.on_commit(lambda: enqueue(job))
     return job
+
+
+def enqueue(job: ImportJob, *, then_import: bool = False) -> bool:
+    """Send the job's next task to the workers. The job row is the outbox: when the broker
+    cannot take the task now, the job waits, saved, and the sweep
+    (:func:`requeue_stalled`) sends it again once the broker is back — the user gets their
+    page, never an error."""
+    from cooperation.tasks import check_import, run_import
+
+    if job.state == ImportJob.State.IMPORTING:
+        task, args, kwargs = run_import, (job.pk,), {}
+    else:
+        task, args, kwargs = check_import, (job.pk,), {"then_import": then_import}
+    try:
+        task.apply_async(args, kwargs, queue=settings.IMPORT_QUEUE or None, retry=False)
+    except Exception:  # the broker is unreachable (kombu raises its transport's errors)
+        log.warning("import job %s: the broker is unreachable; the sweep will queue it", job.pk)
+        ImportJob.objects.filter(pk=job.pk).update(stage="Waiting for the task queue")
+        return False
+    return True
+
+
+STALLED_AFTER = datetime.timedelta(minutes=5)
+
+
+def requeue_stalled(now=None) -> int:
+    """Queue again the jobs under way that showed no sign of life for STALLED_AFTER: never
+    queued (the broker was down), or their worker died. A job is worked on by one worker at
+    a time (:func:`perform` holds a lock on it), so a job queued twice runs once."""
+    now = now or timezone.now()
+    stalled = ImportJob.objects.filter(
+        state__in=(ImportJob.State.CHECKING, ImportJob.State.IMPORTING),
+        heartbeat_at__lt=now - STALLED_AFTER,
+    ).only("pk", "state")
+    count = 0
+    for job in stalled:
+        ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=now)
+        count += enqueue(job)
+    return count
 
 
 class ProgressWriter:
@@ -122,22 +153,34 @@ class ProgressWriter:
     def __call__(self, percent: int, stage: str) -> None:
         with self.connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {ImportJob._meta.db_table} SET progress = %s, stage = %s WHERE id = %s",
+                f"UPDATE {ImportJob._meta.db_table} SET progress = %s, stage = %s, "
+                "heartbeat_at = now() WHERE id = %s",
                 [percent, stage[:100], self.job_id],
             )
 
+    def claim(self) -> bool:
+        """Hold the job's lock (an advisory lock of this connection's session) for as long
+        as the task works on it: a second worker given the same job finds it taken."""
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [IMPORT_LOCK, self.job_id])
+            return cursor.fetchone()[0]
+
     def close(self) -> None:
-        self.connection.close()
+        self.connection.close()  # and with the session, the lock
 
 
 def perform(job_id: int, *, write: bool) -> ImportJob:
-    """Check (``write`` False) or import a job, and store what came of it."""
-    job = ImportJob.objects.select_related("user").get(pk=job_id)
-    if job.finished or (write and job.state != ImportJob.State.IMPORTING):
+    """Check (``write`` False) or import a job, and store what came of it. A job already
+    past that step, or being worked on by another worker, is left alone."""
+    progress = ProgressWriter(job_id)
+    if not progress.claim():
+        progress.close()
+        return ImportJob.objects.get(pk=job_id)  # another worker is on it
+    job = ImportJob.objects.select_related("user").get(pk=job_id)  # read once the lock is held
+    wanted = ImportJob.State.IMPORTING if write else ImportJob.State.CHECKING
+    if job.state != wanted:
+        progress.close()
         return job
-    if not write and job.state != ImportJob.State.CHECKING:
-        return job
-    progress = ProgressWriter(job.pk)
     try:
         outcome = importing.run(
             kind_named(job.kind),

@@ -674,6 +674,9 @@ class ImportJob(models.Model):
     summary = models.JSONField(default=dict, blank=True)
     change_set = models.UUIDField(null=True, blank=True, help_text="The history context.")
     created_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(
+        default=timezone.now, help_text="Last sign of life of the task working on it."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = ImportJobQuerySet.as_manager()
@@ -684,6 +687,14 @@ class ImportJob(models.Model):
             models.CheckConstraint(
                 name="import_job_progress_percent", condition=Q(progress__lte=100)
             ),
+        ]
+        indexes = [
+            # The jobs under way, for the sweep that re-queues stalled ones.
+            models.Index(
+                fields=["heartbeat_at"],
+                condition=Q(state__in=["checking", "importing"]),
+                name="import_job_under_way",
+            )
         ]
 
     def __str__(self) -> str:

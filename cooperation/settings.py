@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "pghistory",
     "csp",
     "axes",
+    "django_prometheus",
     "cooperation",
     "agreements",
     "operations",
@@ -66,7 +67,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The request id in every log line written while the request is served.
+    "cooperation.observability.RequestIdMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -79,8 +83,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Last, as django-axes asks: turns a locked-out sign-in into its lock-out page.
+    # As django-axes asks, after the others: turns a locked-out sign-in into its page.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 # History (django-pghistory): reads open no change set; every event table is append-only.
@@ -130,6 +135,8 @@ DATABASES = {
 }
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...)")
+# Django's PostgreSQL backend, counting queries and their errors for Prometheus.
+DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 # No JIT compilation: our statements are short and many; a page of a thousand rows, or a count
 # over a million through the visibility rule, crosses the planner's JIT threshold only to spend
 # longer compiling than running (45 of 90 ms for the page, ~120 ms for the count).
@@ -283,8 +290,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Workers log through LOGGING above (JSON lines with the request id), not Celery's own set-up.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # A task a lost worker took is handed to another after this many seconds (Redis keeps it
 # unacknowledged until then); longer than the longest task.
+# Who may read /metrics (Prometheus): the probes' networks, never the public.
+METRICS_ALLOWED_NETWORKS = env_list(
+    "METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
+)
 # The queue of the import jobs (empty: Celery's default queue), for workers of their own.
 IMPORT_QUEUE = os.environ.get("IMPORT_QUEUE", "")
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -328,12 +341,37 @@ CELERY_BEAT_SCHEDULE = {
         "task": "summaries.tasks.refresh_month_to_date",
         "schedule": _crontab(SUMMARY_SCHEDULE["month_to_date"]),
     },
+    # Import jobs the broker could not take when they were started, or whose worker died.
+    "imports-requeue-stalled": {
+        "task": "cooperation.tasks.requeue_stalled_imports",
+        "schedule": 60.0,
+    },
 }
 
+# Logs: one JSON object per line in production (LOG_FORMAT=json, the default when DEBUG is
+# off), readable lines in development; the request id in both (cooperation.observability).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be text or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "cooperation.observability.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # One line per history trigger on every migrate says nothing an operator needs.
     "loggers": {"pgtrigger": {"level": "WARNING"}, "axes": {"level": "WARNING"}},

@@ -1,9 +1,15 @@
+import logging
+
 from celery import shared_task
+
+log = logging.getLogger(__name__)
 
 
 @shared_task
 def ping() -> str:
-    """Answer "pong": proves a worker consumes from the broker (readiness checks, tests)."""
+    """Answer "pong": proves a worker consumes from the broker (readiness checks, tests), and
+    logs it, with the request id it carries."""
+    log.info("pong")
     return "pong"
 
 
@@ -30,3 +36,11 @@ def run_import(job_id: int) -> str:
     from cooperation import imports
 
     return imports.perform(job_id, write=True).state
+
+
+@shared_task
+def requeue_stalled_imports() -> int:
+    """Beat's sweep: import jobs that never reached a worker, or lost theirs, queued again."""
+    from cooperation import imports
+
+    return imports.requeue_stalled()

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from cooperation import autocomplete, health, import_views, search, views
+from cooperation import autocomplete, health, import_views, observability, search, views
 
 partner_patterns = (
     [
@@ -48,6 +48,7 @@ import_patterns = (
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", observability.metrics, name="metrics"),
     path("", views.home, name="home"),
     path("agreements/", include("agreements.urls")),
     path("operations/", include("operations.urls")),

@@ -38,9 +38,10 @@ def redis_broker_url() -> str:
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def celery_worker(queue: str, **env: str) -> subprocess.Popen:
+def celery_worker(queue: str, stderr=None, loglevel="WARNING", **env: str) -> subprocess.Popen:
     """A ``celery worker`` process (one at a time, no gossip) consuming only ``queue``, with
-    ``env`` added to this process's environment (the broker URL, a database URL)."""
+    ``env`` added to this process's environment (the broker URL, a database URL); its log
+    goes to ``stderr`` when given (a file), else to this process's."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -57,8 +58,9 @@ def celery_worker(queue: str, **env: str) -> subprocess.Popen:
             "--without-mingle",
             "--without-heartbeat",
             "--loglevel",
-            "WARNING",
+            loglevel,
         ],
         cwd=ROOT,
         env={**os.environ, **env},
+        stderr=stderr,
     )
