@@ -26,6 +26,7 @@ from cooperation.importing import (
     listed,
     text,
 )
+from cooperation.models import LONG_TEXT
 from cooperation.visibility import Sensitivity
 from operations.imports import partners, replace_links, vocabulary
 
@@ -69,7 +70,7 @@ class AgreementImport(ImportKind):
             Column("sensitivity", choice(Sensitivity), "public, partners or restricted; "
                    "restricted when empty.", "public", field="sensitivity",
                    blank=Sensitivity.RESTRICTED),
-            Column("summary", text(), "What it provides for.", "", field="summary"),
+            Column("summary", text(LONG_TEXT), "What it provides for.", "", field="summary"),
             Column("adopted_on", date, "Text adopted, YYYY-MM-DD.", "", field="adopted_on"),
             Column("signed_on", date, "Signed, YYYY-MM-DD.", "2026-02-10", field="signed_on"),
             Column("entry_into_force_on", date, "Entered into force, YYYY-MM-DD.",
@@ -101,7 +102,8 @@ class AgreementImport(ImportKind):
                    "2026-05-01", field="entry_into_force_on"),
             Column("withdrew_on", date, "Withdrawal took effect, YYYY-MM-DD.", "",
                    field="withdrew_on"),
-            Column("party_notes", text(), "Reservations, declarations…", "", field="notes"),
+            Column("party_notes", text(LONG_TEXT), "Reservations, declarations…", "",
+                   field="notes"),
         ]  # fmt: skip
 
     def check(self, records: list[Record], report: Report) -> None:

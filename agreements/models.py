@@ -15,7 +15,7 @@ from django.utils import timezone
 from cooperation import fulltext
 from cooperation.constraints import FieldCheckConstraint
 from cooperation.history import tracked
-from cooperation.models import AuditedModel, Partner, SensitiveRecord
+from cooperation.models import LONG_TEXT, AuditedModel, Partner, SensitiveRecord
 from cooperation.visibility import SensitiveRecordQuerySet, VisibleThroughQuerySet
 
 
@@ -24,7 +24,7 @@ class CooperationArea(models.Model):
 
     code = models.SlugField(max_length=40, primary_key=True)
     name = models.CharField(max_length=100, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=LONG_TEXT)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -122,7 +122,7 @@ class Agreement(SensitiveRecord):
     reference = models.CharField(
         max_length=100, blank=True, help_text="Registration or treaty-series number."
     )
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, max_length=LONG_TEXT)
     areas = models.ManyToManyField(CooperationArea, blank=True, related_name="agreements")
     adopted_on = models.DateField(
         null=True, blank=True, help_text="Text adopted or opened for signature."
@@ -346,7 +346,7 @@ class AgreementParty(AuditedModel):
         "entered into force for this party on", null=True, blank=True
     )
     withdrew_on = models.DateField("withdrawal took effect on", null=True, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=LONG_TEXT)
 
     objects = AgreementPartyQuerySet.as_manager()
 

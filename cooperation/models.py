@@ -21,6 +21,11 @@ from cooperation.constraints import FieldCheckConstraint
 from cooperation.history import tracked
 from cooperation.visibility import ReviewState, Sensitivity, VisibleQuerySet
 
+# Every free text is bounded (forms, the API and imports refuse longer): a summary or a note
+# fits in LONG_TEXT characters, a journal entry in JOURNAL_TEXT.
+LONG_TEXT = 10_000
+JOURNAL_TEXT = 50_000
+
 
 class Region(models.Model):
     """A UN M49 region, sub-region or intermediate region."""
@@ -193,7 +198,7 @@ class Partner(models.Model):
     )
     founded_on = models.DateField(null=True, blank=True)
     website = models.URLField(blank=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=LONG_TEXT)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -246,6 +246,11 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cooperation.api.errors.handle",
+    "DEFAULT_PARSER_CLASSES": [
+        "cooperation.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "COERCE_DECIMAL_TO_STRING": False,
     "URL_FORMAT_OVERRIDE": "format",
     # Path parameters keep the name "pk": country and vocabulary keys are codes, not ids.
@@ -298,6 +303,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 METRICS_ALLOWED_NETWORKS = env_list(
     "METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
 )
+# The largest JSON body the API reads (an operation with hundreds of nested seizures fits).
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(5 * 1024 * 1024)))
 # The queue of the import jobs (empty: Celery's default queue), for workers of their own.
 IMPORT_QUEUE = os.environ.get("IMPORT_QUEUE", "")
 CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -18,7 +18,7 @@ from cooperation.importing import (
     text,
     whole_number,
 )
-from cooperation.models import Country, Partner
+from cooperation.models import LONG_TEXT, Country, Partner
 from cooperation.visibility import Sensitivity
 from operations.models import (
     ForensicStatus,
@@ -163,7 +163,7 @@ class OperationImport(ImportKind):
                 field="sensitivity",
                 blank=Sensitivity.RESTRICTED,
             ),
-            Column("summary", text(), "What the operation did.", "", field="summary"),
+            Column("summary", text(LONG_TEXT), "What the operation did.", "", field="summary"),
             Column(
                 "countries",
                 listed(country),
@@ -307,7 +307,7 @@ class OperationImport(ImportKind):
                 field="destination_country",
                 blank=None,
             ),
-            Column("notes", text(), "Anything else.", "", field="notes"),
+            Column("notes", text(LONG_TEXT), "Anything else.", "", field="notes"),
         ]
 
     def check(self, records: list[Record], report: Report) -> None:

@@ -19,7 +19,14 @@ from agreements.models import Agreement
 from cooperation import fulltext
 from cooperation.constraints import FieldCheckConstraint
 from cooperation.history import tracked
-from cooperation.models import AuditedModel, Country, Partner, SensitiveRecord
+from cooperation.models import (
+    JOURNAL_TEXT,
+    LONG_TEXT,
+    AuditedModel,
+    Country,
+    Partner,
+    SensitiveRecord,
+)
 from cooperation.visibility import SensitiveRecordQuerySet, VisibleThroughQuerySet
 
 
@@ -28,7 +35,7 @@ class Vocabulary(models.Model):
 
     code = models.SlugField(max_length=40, primary_key=True)
     name = models.CharField(max_length=100, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=LONG_TEXT)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -154,7 +161,7 @@ class JointOperation(SensitiveRecord):
     )
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, max_length=LONG_TEXT)
     countries = models.ManyToManyField(
         Country, blank=True, related_name="operations", help_text="Where it took place."
     )
@@ -337,7 +344,7 @@ class Participation(AuditedModel):
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="participations")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.PARTNER)
     personnel = models.PositiveIntegerField(null=True, blank=True)
-    contribution = models.TextField(blank=True)
+    contribution = models.TextField(blank=True, max_length=LONG_TEXT)
 
     objects = OperationChildQuerySet.as_manager()
 
@@ -440,7 +447,7 @@ class Seizure(AuditedModel):
     destination_country = models.ForeignKey(
         Country, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=LONG_TEXT)
 
     objects = OperationChildQuerySet.as_manager()
 
@@ -557,8 +564,8 @@ class CommunityImpactReport(AuditedModel):
     )
     location = models.CharField(max_length=200, blank=True)
     people_affected = models.PositiveIntegerField(null=True, blank=True)
-    description = models.TextField()
-    follow_up = models.TextField(blank=True)
+    description = models.TextField(max_length=LONG_TEXT)
+    follow_up = models.TextField(blank=True, max_length=LONG_TEXT)
     follow_up_status = models.CharField(
         max_length=12, choices=FollowUp.choices, default=FollowUp.OPEN
     )
@@ -608,7 +615,7 @@ class JournalEntry(AuditedModel):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     occurred_at = models.DateTimeField(default=timezone.now)
     title = models.CharField(max_length=200)
-    body = models.TextField()
+    body = models.TextField(max_length=JOURNAL_TEXT)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="journal_entries"
     )

@@ -31,6 +31,7 @@ DESCRIPTIONS = {
     "404-list": "No such page (past the last, or a cursor this API did not give), or an "
     "unknown `format`.",
     "412": "`If-Match` names another version of the row than the current one.",
+    "413": "The body is larger than the API reads (`API_MAX_BODY_BYTES`, 5 MB by default).",
     "429": "Too many requests for this token or client; see `Retry-After`.",
 }
 
@@ -75,6 +76,8 @@ def add_error_responses(result, generator, request, public):
             codes = ["400", "401", "403", "404", "429"]
             if method in ("put", "patch", "delete"):
                 codes.append("412")
+            if method in ("post", "put", "patch"):
+                codes.append("413")
             responses = operation.setdefault("responses", {})
             for code in codes:
                 key = "404-list" if code == "404" and "{" not in path else code
