@@ -165,18 +165,13 @@ def request_id_of(request) -> str:
 
 class HistoryMiddleware(ContextMiddleware):
     """Every unsafe request's writes share one context: the user (also when DRF authenticates
-    a token after the middleware), path, method and request id. The id is returned in the
-    ``X-Request-ID`` response header."""
+    a token after the middleware), path, method and request id (which
+    ``cooperation.observability.RequestIdMiddleware`` returns in ``X-Request-ID``)."""
 
     def get_context(self, request):
         context = super().get_context(request)
         context.update(method=request.method, request_id=request_id_of(request), source="web")
         return context
-
-    def __call__(self, request):
-        response = super().__call__(request)
-        response.headers.setdefault("X-Request-ID", request_id_of(request))
-        return response
 
 
 # -- reading a record's history --------------------------------------------------------------

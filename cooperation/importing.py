@@ -38,7 +38,7 @@ from decimal import Decimal, InvalidOperation
 import pgtrigger
 from django.db import connection, models, transaction
 
-from cooperation.history import changes, events_from
+from cooperation.history import changes, events_from, qn
 
 MAX_PROBLEMS = 100_000
 LIST_SEPARATOR = ";"
@@ -473,22 +473,14 @@ def check_duplicate_children(kind: ImportKind, records: list[Record], report: Re
                 report.add(
                     child.row,
                     key.name,
-                    f"Duplicate key: {kind.child_noun} “{_label(value)}” of {kind.record_noun} "
+                    f"Duplicate key: {kind.child_noun} “{value}” of {kind.record_noun} "
                     f"“{record.key}” is already in row {seen[value]}.",
                 )
             else:
                 seen[value] = child.row
 
 
-def _label(value) -> str:
-    return str(value)
-
-
 # -- check: the models' constraints over temporary tables ------------------------------------
-
-
-def qn(name: str) -> str:
-    return connection.ops.quote_name(name)
 
 
 class Staging:
@@ -646,10 +638,6 @@ class Outcome:
     problems: list[Problem]
     summary: dict
     change_set: str | None = None
-
-    @property
-    def failed_rows(self) -> set[int]:
-        return {p.row for p in self.problems}
 
 
 class Progress:

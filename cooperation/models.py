@@ -714,7 +714,5 @@ class ImportJob(models.Model):
 
     @property
     def confirmable(self) -> bool:
-        """Checked, and writable in its mode: clean, or with good rows to keep."""
-        if self.state != self.State.CHECKED:
-            return False
-        return not self.problems or self.mode == self.Mode.SKIP_BAD_ROWS
+        """Checked, and writable in its mode (a check that is not ends rejected)."""
+        return self.state == self.State.CHECKED
