@@ -452,7 +452,7 @@ def revert_field(records, pk, *, event_id: str, field: str, user, reason: str = 
 
     from cooperation.models import stamp
     from cooperation.roles import may_change
-    from cooperation.visibility import read_back
+    from cooperation.visibility import check_audience_change, read_back
 
     model = records.model
     if not may_change(user, model):
@@ -484,6 +484,8 @@ def revert_field(records, pk, *, event_id: str, field: str, user, reason: str = 
         value = getattr(before, target.attname)
         if getattr(record, target.attname) == value:
             raise ValidationError({"field": [f"“{field}” already has that value."]})
+        if target.name == "sensitivity":
+            check_audience_change(user, record, value)
         setattr(record, target.attname, value)
         stamp(record, user, creating=False)
         record.full_clean()

@@ -18,7 +18,7 @@ from django.db import transaction
 from cooperation.history import within_change_set
 from cooperation.models import stamp
 from cooperation.roles import may_change
-from cooperation.visibility import ReviewState, read_back, viewer
+from cooperation.visibility import ReviewState, read_back, speaks_for
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,7 @@ MOVES = {
 def may_move(user, record) -> bool:
     """Whether ``user`` may move ``record`` at all: the change permission, and acting for the
     partner that wrote it (administrators move any)."""
-    if not may_change(user, record):
-        return False
-    administrator, partners = viewer(user)
-    return administrator or (
-        record.author_partner_id is not None and record.author_partner_id in partners
-    )
+    return may_change(user, record) and speaks_for(user, record)
 
 
 def moves_for(user, record) -> list[str]:

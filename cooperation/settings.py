@@ -41,7 +41,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "cooperation.admin_site.PortalAdminConfig",  # the admin site, administrators only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -72,6 +72,8 @@ MIDDLEWARE = [
     # The request id in every log line written while the request is served.
     "cooperation.observability.RequestIdMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A database outage met inside (a view, the session, the user) answers 503, not 500.
+    "cooperation.outage.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -130,7 +132,11 @@ else:
     _database_url = database_url(EMBEDDED_POSTGRES_DIR)
 DATABASES = {
     "default": dj_database_url.parse(
-        _database_url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60"))
+        _database_url,
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        # A kept connection is checked before a request uses it: one the database dropped (a
+        # restart) is replaced, not failed on.
+        conn_health_checks=True,
     )
 }
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):

@@ -263,6 +263,47 @@ class VisibleThroughQuerySet(models.QuerySet):
         )
 
 
+def speaks_for(user, record) -> bool:
+    """Whether ``user`` acts for the partner that wrote ``record`` (its ``author_partner``),
+    or administers: who may move it through its review and open it to more people."""
+    administrator, partners = viewer(user)
+    return administrator or (
+        record.author_partner_id is not None and record.author_partner_id in partners
+    )
+
+
+# How far a sensitivity opens a record: a lower rank opens it to more people.
+OPENNESS = {Sensitivity.PUBLIC: 0, Sensitivity.PARTNERS: 1, Sensitivity.RESTRICTED: 2}
+OPENING_REFUSED = (
+    "Only officers of the partner that wrote this record, or an administrator, may open it to "
+    "more people ({what})."
+)
+
+
+def check_audience_change(user, record, sensitivity: str, shared_with=None) -> None:
+    """Refuse a write that opens a stored ``record`` to more people — a lower sensitivity,
+    or partners added to those it is shared with — unless ``user`` speaks for it
+    (:func:`speaks_for`). A partner that takes part in a record, or sees it because it is
+    shared with them or because it is open to every partner, cannot pass it on; narrowing is
+    always allowed. ``shared_with`` (partners or ids; None: unchanged) is the list as the write
+    would leave it. Raises ``ValidationError`` by field; the API, the portal's forms and the
+    history's restore all call this."""
+    if record.pk is None or speaks_for(user, record):
+        return
+    errors = {}
+    if OPENNESS[sensitivity] < OPENNESS[record.sensitivity]:
+        errors["sensitivity"] = [
+            OPENING_REFUSED.format(what=f"“{record.sensitivity}” to “{sensitivity}”")
+        ]
+    if shared_with is not None:
+        wanted = {getattr(partner, "pk", partner) for partner in shared_with}
+        added = wanted - set(record.shared_with.values_list("pk", flat=True))
+        if added:
+            errors["shared_with"] = [OPENING_REFUSED.format(what="sharing it with a partner")]
+    if errors:
+        raise ValidationError(errors)
+
+
 HIDDEN_FROM_AUTHOR = (
     "You could not see this record after saving it: make a partner you act for take part, "
     "share it with one, or lower its sensitivity."

@@ -56,20 +56,24 @@ def test_each_list_and_detail_page_opens_for_an_administrator(client, cast, reco
 
 
 @pytest.mark.django_db
-def test_an_officer_lists_only_the_records_they_may_see(client, cast):
-    shown = factories.AgreementFactory(title="Shown to Colombia", sensitivity="restricted")
-    AgreementParty.objects.create(agreement=shown, partner=cast.colombia)
+def test_the_admin_is_for_administrators_only_not_any_staff_member(client, cast):
+    """A staff flag on an officer's account opens nothing: the door is the administrator
+    group, as for every record."""
     hidden = factories.AgreementFactory(title="Peru only", sensitivity="restricted")
     AgreementParty.objects.create(agreement=hidden, partner=cast.peru)
     cast.officer.is_staff = True
     cast.officer.save()
     client.force_login(cast.officer)
-    page = client.get(reverse("admin:agreements_agreement_changelist"))
-    assert page.status_code == 200
-    assert "Shown to Colombia" in page.text
-    assert "Peru only" not in page.text
-    detail = client.get(reverse("admin:agreements_agreement_change", args=[hidden.pk]))
-    assert detail.status_code == 302  # the admin's "does not exist" redirect, not the record
+    for url in (
+        reverse("admin:index"),
+        reverse("admin:agreements_agreement_changelist"),
+        reverse("admin:agreements_agreement_change", args=[hidden.pk]),
+    ):
+        page = client.get(url)
+        assert page.status_code == 302
+        assert page["Location"].startswith(reverse("admin:login"))
+    client.force_login(cast.administrator)
+    assert "Peru only" in client.get(reverse("admin:agreements_agreement_changelist")).text
 
 
 @pytest.mark.django_db

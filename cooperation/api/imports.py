@@ -112,7 +112,7 @@ class ImportResource(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         summary="Import a checked file", request=None, responses={202: ImportJobSerializer}
     )
     @action(detail=True, methods=["post"])
-    def confirm(self, request, pk=None):
+    def confirm(self, request, pk=None, format=None):
         try:
             job = imports.confirm(self.get_object(), request.user)
         except DjangoValidationError as error:

@@ -73,14 +73,20 @@ class ShapedSerializer(serializers.ModelSerializer):
         return fields
 
     def _limit_to_visible(self, fields) -> None:
-        """A write may only link to records its author can see (``Meta.visible_related``)."""
+        """A write may only link to records its author can see (``Meta.visible_related``), and
+        speak only for partners its author acts for (``Meta.represented_related``)."""
         user = self.context.get("user")
-        for name in getattr(self.Meta, "visible_related", ()):
+        limits = [(name, "visible") for name in getattr(self.Meta, "visible_related", ())]
+        limits += [(name, "represented") for name in getattr(self.Meta, "represented_related", ())]
+        for name, limit in limits:
             field = fields.get(name)
             if field is None or field.read_only:
                 continue
             target = field.child_relation if hasattr(field, "child_relation") else field
-            target.queryset = target.queryset.visible_to(user)
+            if limit == "visible":
+                target.queryset = target.queryset.visible_to(user)
+            else:
+                target.queryset = target.queryset.represented_by(user)
 
     def is_top_level(self) -> bool:
         """The object a response is about (or each object of a list), not a nested one."""

@@ -239,6 +239,8 @@ class JournalEntrySerializer(OperationChildSerializer):
             *AUDIT_FIELDS,
         ]
         read_only_fields = AUDIT_FIELDS
+        # Written for a partner its author acts for, as on the portal's form.
+        represented_related = ("author_partner",)
 
     def create(self, validated_data):
         validated_data["author"] = self.context["user"]
