@@ -539,7 +539,14 @@ def summary_statements(
     seeding = Statement(
         "INSERT INTO summaries_cooperationsummary (granularity, period_start, period_end, "
         "scope_kind, scope_key, audience, metrics, computed_at, data_cutoff, version) "
-        f"VALUES {seeds} ON CONFLICT DO NOTHING",
+        f"VALUES {seeds} "
+        # A row this run wrote already stands; one left from an earlier run (an audience with
+        # nothing this time) is emptied and stamped, or the clean-up below would remove it.
+        "ON CONFLICT (granularity, period_start, scope_kind, scope_key, audience) DO UPDATE SET "
+        "period_end = EXCLUDED.period_end, metrics = EXCLUDED.metrics, "
+        "computed_at = EXCLUDED.computed_at, data_cutoff = EXCLUDED.data_cutoff, "
+        "version = EXCLUDED.version "
+        "WHERE summaries_cooperationsummary.computed_at <> EXCLUDED.computed_at",
         params,
         writes_summaries=True,
     )
