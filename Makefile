@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test install install-dev lint format audit migrate demo dataset bench bench-portal stop-db clean
+.PHONY: run test install install-dev lint format audit migrate demo dataset bench bench-portal load fuzz stop-db clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,18 @@ bench: install
 # The portal's pages on a generated database (DATABASE_URL, e.g. …/bench_dataset).
 bench-portal: install
 	$(BIN)/python bench/portal.py
+
+# A load run on a live gunicorn (locust, the `bench` extra): mixed reads and writes for
+# DURATION seconds, then every acknowledged write looked for in the database.
+DURATION ?= 60
+load: $(UV)
+	$(UV) sync --locked --inexact --quiet --extra bench
+	DURATION=$(DURATION) $(BIN)/python bench/load.py
+
+# A long stateful schemathesis run over the whole API, on a live server (FUZZ_SECONDS).
+FUZZ_SECONDS ?= 300
+fuzz: install-dev
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python bench/fuzz_api.py
 
 stop-db:
 	-$(BIN)/python -c "from pathlib import Path; from cooperation.embedded_postgres import stop; stop(Path('.pgdata').resolve())"
