@@ -235,6 +235,17 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
+# The cache holds the API's throttle counts: per process by default; CACHE_URL (a redis://
+# URL) shares them between every web process and machine, as a deployment needs.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "cooperation.api.authentication.ApiTokenAuthentication",
@@ -258,6 +269,10 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "COERCE_DECIMAL_TO_STRING": False,
+    # Anonymous clients are throttled by address: REMOTE_ADDR, or — behind NUM_PROXIES proxies
+    # that each append to X-Forwarded-For — the address the outermost one saw. A client's own
+    # X-Forwarded-For is never believed.
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
     "URL_FORMAT_OVERRIDE": "format",
     # Path parameters keep the name "pk": country and vocabulary keys are codes, not ids.
     "SCHEMA_COERCE_PATH_PK": False,

@@ -54,5 +54,5 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
     # Last: what nothing above matched (with the slash that APPEND_SLASH adds).
-    re_path(r"^.*/$", NoSuchPath.as_view()),
+    re_path(r"^[\s\S]*/$", NoSuchPath.as_view()),  # any path, a newline in it too
 ]

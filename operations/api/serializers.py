@@ -16,6 +16,12 @@ from operations.models import (
 )
 
 PARTICIPATION_FIELDS = ["partner", "partner_display", "role", "personnel", "contribution"]
+# Null for units or plants counted without a mass per unit: no kilograms can be said.
+KG_EQUIVALENT = {
+    "allow_null": True,
+    "help_text": "The quantity in kilograms; null for units or plants counted without a mass "
+    "per unit.",
+}
 SEIZURE_FIELDS = [
     "substance",
     "substance_label",
@@ -64,6 +70,7 @@ class SeizureRowSerializer(RowMixin, ChildSerializer):
         model = Seizure
         fields = ["id", *SEIZURE_FIELDS]
         read_only_fields = ["kg_equivalent"]
+        extra_kwargs = {"kg_equivalent": KG_EQUIVALENT}
 
 
 class LegalBasisRowSerializer(RowMixin, ChildSerializer):
@@ -181,6 +188,7 @@ class SeizureSerializer(OperationChildSerializer):
             *AUDIT_FIELDS,
         ]
         read_only_fields = ["kg_equivalent", *AUDIT_FIELDS]
+        extra_kwargs = {"kg_equivalent": KG_EQUIVALENT}
 
 
 class LegalBasisSerializer(OperationChildSerializer):

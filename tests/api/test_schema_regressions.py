@@ -155,3 +155,24 @@ def test_reads_are_documented_as_open_to_anonymous_clients_and_writes_are_not(cl
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             assert ({} in operation["security"]) == (method == "get"), (method, path)
+
+
+def test_a_seizure_without_kilograms_is_documented_as_null(officer, schema, cast):
+    """Plants counted without a mass per unit have no kg-equivalent: null, as documented
+    (the long fuzz run, ``make fuzz``, found the schema promising a number)."""
+    operation = factories.JointOperationFactory(participants=[cast.colombia])
+    seizure = factories.SeizureFactory(
+        operation=operation, substance_id="cannabis_herb", quantity=2000, unit="plants"
+    )
+    row = officer.get(f"/api/v1/seizures/{seizure.pk}/").json()
+    assert row["kg_equivalent"] is None
+    nested = officer.get(f"/api/v1/operations/{operation.pk}/").json()["seizures"][0]
+    assert nested["kg_equivalent"] is None
+    for component in ("Seizure", "SeizureRow"):
+        assert schema["components"]["schemas"][component]["properties"]["kg_equivalent"][
+            "nullable"
+        ]
+
+
+def test_an_api_path_with_a_newline_is_the_apis_404(officer):
+    assert_not_found(officer.get("/api/v1/imports/3%3E%0A/"))

@@ -283,6 +283,16 @@ def test_anonymous_clients_get_the_anonymous_rate_per_address(api, low_rates):
     assert api.get("/throttled/", REMOTE_ADDR="192.0.2.7").status_code == 200
 
 
+def test_an_anonymous_client_cannot_name_its_own_address(api, low_rates):
+    """With no proxy declared (``NUM_PROXIES=0``) a client's X-Forwarded-For is not believed:
+    changing it each time does not escape the anonymous rate."""
+    statuses = [
+        api.get("/throttled/", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code
+        for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+
+
 # The create_api_token command
 
 
