@@ -287,8 +287,7 @@ def test_an_anonymous_client_cannot_name_its_own_address(api, low_rates):
     """With no proxy declared (``NUM_PROXIES=0``) a client's X-Forwarded-For is not believed:
     changing it each time does not escape the anonymous rate."""
     statuses = [
-        api.get("/throttled/", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code
-        for n in range(3)
+        api.get("/throttled/", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code for n in range(3)
     ]
     assert statuses == [200, 200, 429]
 
