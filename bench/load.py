@@ -48,7 +48,7 @@ os.environ.setdefault("SECRET_KEY", "benchmark-only")
 from bench import live_server  # noqa: E402
 
 # The highest load this 2-core machine sustained with no failure (bench/README.md).
-USERS = 30
+USERS = 50
 SPAWN_RATE = 5
 WORKERS = 4
 KINDS = ("read", "write", "page")
