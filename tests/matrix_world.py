@@ -35,6 +35,11 @@ from operations.models import (
 from tests import factories
 
 MARKER = re.compile(rb"ZQX\d{4}")
+# Written into every record's free text: a page that does not escape it, or an export that
+# lets a spreadsheet run it, fails the matrix (``tests/test_permission_matrix.py``).
+HOSTILE = '<script>alert("xss")</script>'
+FORMULA = '=HYPERLINK("http://example.invalid","x")'
+
 NEVER = 1_999_999_999  # an id no row has
 NEVER_UUID = "00000000-0000-4000-8000-000000000000"
 DAY = datetime.date(2020, 5, 12)  # every record of the world happens in May 2020
@@ -282,8 +287,8 @@ def build_world() -> World:
 def plant_agreement(world, audience, takes_part, shared, author) -> Agreement:
     marker, party_marker = world.marker(), world.marker()
     agreement = factories.AgreementFactory(
-        title=f"Accord {marker}",
-        summary=f"Summary of {marker}.",
+        title=f"Accord {marker} {HOSTILE}",
+        summary=f"{FORMULA} Summary of {marker}. {HOSTILE}",
         sensitivity=audience.sensitivity,
         review_state=audience.state,
         author_partner=author,
@@ -292,7 +297,9 @@ def plant_agreement(world, audience, takes_part, shared, author) -> Agreement:
     )
     for partner in takes_part:
         AgreementParty.objects.create(
-            agreement=agreement, partner=partner, notes=f"Party note {party_marker}"
+            agreement=agreement,
+            partner=partner,
+            notes=f"{FORMULA} Party note {party_marker} {HOSTILE}",
         )
     rule = record_rule(audience)
     world.planted.append(Planted("agreement", agreement, [marker], rule))
@@ -305,8 +312,8 @@ def plant_agreement(world, audience, takes_part, shared, author) -> Agreement:
 def plant_operation(world, audience, takes_part, shared, author) -> JointOperation:
     marker = world.marker()
     operation = factories.JointOperationFactory(
-        name=f"Operation {marker}",
-        summary=f"Summary of {marker}.",
+        name=f"Operation {marker} {HOSTILE}",
+        summary=f"{FORMULA} Summary of {marker}. {HOSTILE}",
         sensitivity=audience.sensitivity,
         review_state=audience.state,
         author_partner=author,
@@ -323,7 +330,7 @@ def plant_operation(world, audience, takes_part, shared, author) -> JointOperati
             operation=operation,
             partner=partner,
             role=Participation.Role.LEAD if number == 0 else Participation.Role.PARTNER,
-            contribution=f"Contribution {row_marker}",
+            contribution=f"{FORMULA} Contribution {row_marker} {HOSTILE}",
         )
         world.planted.append(Planted("participation", participation, [row_marker], rule))
     children = []
@@ -339,7 +346,7 @@ def plant_operation(world, audience, takes_part, shared, author) -> JointOperati
                 seized_on=DAY,
                 country=factories.country("CHL"),
                 location=f"Port {row_marker}",
-                notes=f"Seized {row_marker}",
+                notes=f"{FORMULA} Seized {row_marker} {HOSTILE}",
             ),
             row_marker,
         )
@@ -350,7 +357,7 @@ def plant_operation(world, audience, takes_part, shared, author) -> JointOperati
             "impact-report",
             factories.ImpactReportFactory(
                 operation=operation,
-                description=f"Impact {row_marker}",
+                description=f"{FORMULA} Impact {row_marker} {HOSTILE}",
                 country=factories.country("CHL"),
                 occurred_on=DAY,
                 reported_on=DAY,
@@ -364,8 +371,8 @@ def plant_operation(world, audience, takes_part, shared, author) -> JointOperati
             "journal-entry",
             factories.JournalEntryFactory(
                 operation=operation,
-                title=f"Entry {row_marker}",
-                body=f"Journal {row_marker}",
+                title=f"Entry {row_marker} {HOSTILE}",
+                body=f"{FORMULA} Journal {row_marker} {HOSTILE}",
                 author=world.users["administrator"],
             ),
             row_marker,

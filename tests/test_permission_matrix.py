@@ -15,7 +15,9 @@ runs in a savepoint of it.
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import json
 import re
 from collections.abc import Callable
@@ -36,6 +38,7 @@ from summaries.compute import compute
 from tests import factories
 from tests.matrix_world import (
     DAY,
+    HOSTILE,
     MARKER,
     NEVER,
     NEVER_UUID,
@@ -135,6 +138,7 @@ class Reply:
     status: int
     body: bytes
     location: str
+    content_type: str = ""
 
     def same_as(self, other: Reply, swap: tuple[str, str] | None = None, swaps=()) -> bool:
         """The same answer as ``other``, once the text that names what was asked for (a URL,
@@ -176,7 +180,15 @@ class Matrix:
             )
         else:
             response = client.post(url, data or {}, headers=headers)
-        return Reply(response.status_code, body_of(response), location(response))
+        reply = Reply(
+            response.status_code,
+            body_of(response),
+            location(response),
+            response.get("Content-Type", ""),
+        )
+        for problem in unsafe(reply):
+            self.expect(False, f"{method} {url} as {persona.name}: {problem}")
+        return reply
 
     def expect(self, condition: bool, message: str) -> None:
         CASES["count"] += 1
@@ -366,6 +378,22 @@ def distinct(channel: str) -> list[Persona]:
             seen.add(key)
             kept.append(persona)
     return kept
+
+
+def unsafe(reply: Reply) -> list[str]:
+    """What the planted hostile text did in ``reply``: a page that shows it unescaped, an
+    export with a cell a spreadsheet would run as a formula."""
+    problems = []
+    if reply.content_type.startswith("text/html") and HOSTILE.encode() in reply.body:
+        problems.append("a record's text is not escaped")
+    if reply.content_type.startswith("text/csv"):
+        for row in csv.reader(io.StringIO(reply.body.decode("utf-8-sig"))):
+            for cell in row:
+                if cell.startswith(("=", "+", "@", "\t", "\r")) or (
+                    cell.startswith("-") and not re.fullmatch(r"-\d+(\.\d+)?", cell)
+                ):
+                    problems.append(f"a formula in an export: {cell[:40]!r}")
+    return problems
 
 
 def fingerprint() -> tuple:
@@ -1095,3 +1123,24 @@ def test_the_portal_refuses_the_widening_not_the_edit(world):
     assert reply.status == 302, reply.body[:500]
     op.refresh_from_db()
     assert (op.summary, op.sensitivity) == ("Corrected by Colombia.", "public")
+
+
+def test_the_hostile_text_is_shown_escaped_and_exported_defused(world):
+    """The control of ``unsafe``: the planted script and formula do reach pages and exports —
+    escaped, and with the apostrophe that keeps a spreadsheet from running it."""
+    matrix = Matrix(world)
+    administrator = PERSONAS[0]
+    op = world.rows("operation")[0].row
+    page = matrix.request(administrator, "portal", f"/operations/{op.pk}/")
+    assert b"&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;" in page.body
+    for channel, url in (
+        ("api", api("operations/?format=csv")),
+        ("portal", "/operations/?export=csv"),
+    ):
+        export = matrix.request(administrator, channel, url)
+        assert export.content_type.startswith("text/csv")
+        cells = [cell for row in csv.reader(io.StringIO(export.body.decode())) for cell in row]
+        assert any(HOSTILE in cell for cell in cells), url
+        if channel == "api":
+            assert any(cell.startswith("'=HYPERLINK") for cell in cells)
+    assert not matrix.failures, matrix.failures
