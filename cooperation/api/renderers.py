@@ -68,6 +68,8 @@ class CSVRenderer(BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:  # a 204 (a delete) has no body in any format
+            return b""
         rows = data if isinstance(data, list) else [data]
         columns = list(rows[0]) if rows and isinstance(rows[0], dict) else ["value"]
         lines = [csv_line(columns)]
@@ -84,6 +86,8 @@ class NDJSONRenderer(BaseRenderer):
     charset = None
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
         rows = data if isinstance(data, list) else [data]
         return b"".join(dumps(row) + b"\n" for row in rows)
 

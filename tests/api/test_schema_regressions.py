@@ -175,3 +175,15 @@ def test_a_seizure_without_kilograms_is_documented_as_null(officer, schema, cast
 
 def test_an_api_path_with_a_newline_is_the_apis_404(officer):
     assert_not_found(officer.get("/api/v1/imports/3%3E%0A/"))
+
+
+@pytest.mark.parametrize("format", ["csv", "ndjson", "json"])
+def test_a_delete_answers_204_without_a_body_in_every_format(officer, cast, format):
+    """A 204 carries no body (the fuzz run saw the CSV renderer write one, which gunicorn then
+    dropped with a warning)."""
+    seizure = factories.SeizureFactory(
+        operation=factories.JointOperationFactory(participants=[cast.colombia])
+    )
+    response = officer.delete(f"/api/v1/seizures/{seizure.pk}/?format={format}")
+    assert response.status_code == 204
+    assert response.content == b""
