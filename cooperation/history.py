@@ -452,7 +452,12 @@ def revert_field(records, pk, *, event_id: str, field: str, user, reason: str = 
 
     from cooperation.models import stamp
     from cooperation.roles import may_change
-    from cooperation.visibility import check_audience_change, read_back
+    from cooperation.visibility import (
+        audiences_before,
+        check_audience_change,
+        read_back,
+        refuse_opening,
+    )
 
     model = records.model
     if not may_change(user, model):
@@ -486,6 +491,16 @@ def revert_field(records, pk, *, event_id: str, field: str, user, reason: str = 
             raise ValidationError({"field": [f"“{field}” already has that value."]})
         if target.name == "sensitivity":
             check_audience_change(user, record, value)
+        linked = target.related_model
+        if (
+            value is not None
+            and linked is not None
+            and hasattr(linked.objects, "visible_to")
+            and not linked.objects.visible_to(user).filter(pk=value).exists()
+        ):
+            # As for any write: no link to a record its writer cannot see.
+            raise ValidationError({"field": [f"“{field}” would name a record you cannot see."]})
+        audiences = audiences_before(model, [record.pk])
         setattr(record, target.attname, value)
         stamp(record, user, creating=False)
         record.full_clean()
@@ -493,4 +508,5 @@ def revert_field(records, pk, *, event_id: str, field: str, user, reason: str = 
         said = f"Restored “{target.verbose_name}” to its value before the change of {when}"
         with within_change_set(user, f"{said}: {reason}" if reason else said):
             record.save()
+        refuse_opening(user, model, audiences)
         return read_back(records, record.pk)

@@ -9,7 +9,9 @@ response, count and summary reaches the same answer.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from dataclasses import dataclass
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
@@ -302,6 +304,47 @@ def check_audience_change(user, record, sensitivity: str, shared_with=None) -> N
             errors["shared_with"] = [OPENING_REFUSED.format(what="sharing it with a partner")]
     if errors:
         raise ValidationError(errors)
+
+
+ADDED_REFUSED = (
+    "Only officers of the partner that wrote this record, or an administrator, may open it to "
+    "more people: this change would let a partner see it that could not before."
+)
+
+
+def audiences_before(model, pks) -> dict:
+    """The audience of each of the records ``pks`` of ``model`` (an agreement or operation)
+    now, before a write: what :func:`refuse_opening` compares with afterwards."""
+    pks = {pk for pk in pks if pk is not None}
+    return model.objects.filter(pk__in=pks).audiences() if pks else {}
+
+
+def refuse_opening(user, model, before: dict) -> None:
+    """After a write, inside its transaction: refuse it (``ValidationError``; the caller's
+    transaction then undoes it) if it opened any of the records ``before`` was read for to
+    more people — a more open sensitivity, or, while restricted, a partner entitled that was
+    not (a participant, a party, a facilitator, a share: whatever the visibility rule reads) —
+    and ``user`` does not speak for the record. Every write path of records and their rows
+    ends here, so no way of adding a partner escapes the rule."""
+    if not before:
+        return
+    after = model.objects.filter(pk__in=list(before)).audiences()
+    authors = dict(model.objects.filter(pk__in=list(before)).values_list("pk", "author_partner"))
+    for pk, (sensitivity, partners) in after.items():
+        was, had = before[pk]
+        opened = OPENNESS[sensitivity] < OPENNESS[was] or (
+            sensitivity == Sensitivity.RESTRICTED and set(partners) - set(had)
+        )
+        if opened and not speaks_for(user, AuthorOf(authors[pk])):
+            field = "sensitivity" if OPENNESS[sensitivity] < OPENNESS[was] else NON_FIELD_ERRORS
+            raise ValidationError({field: [ADDED_REFUSED]})
+
+
+@dataclass(frozen=True)
+class AuthorOf:
+    """What :func:`speaks_for` reads of a record."""
+
+    author_partner_id: int | None
 
 
 HIDDEN_FROM_AUTHOR = (

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 
 from cooperation.constraints import violation
 from cooperation.models import stamp
-from cooperation.visibility import read_back
+from cooperation.visibility import audiences_before, read_back, refuse_opening
 from operations.models import JointOperation, Participation
 
 
@@ -72,6 +72,7 @@ def operation_save(*, user, form, formsets) -> JointOperation | None:
     written = []  # (row, its key before): rows this attempt created or deleted
     try:
         with transaction.atomic():
+            before = {}
             if not creating:
                 current = (
                     JointOperation.objects.select_for_update(of=("self",))
@@ -80,6 +81,7 @@ def operation_save(*, user, form, formsets) -> JointOperation | None:
                 )
                 if not form.is_current(current):
                     raise Refused
+                before = audiences_before(JointOperation, [operation.pk])
             if not write_row(form, operation, user, creating=creating):
                 raise Refused
             if creating:
@@ -91,6 +93,7 @@ def operation_save(*, user, form, formsets) -> JointOperation | None:
             if failed:
                 raise Refused
             try:
+                refuse_opening(user, JointOperation, before)
                 return read_back(JointOperation.objects.visible_to(user), operation.pk)
             except ValidationError as error:
                 put_errors(form, error)

@@ -11,6 +11,7 @@ What each persona may see is written here from the design brief, independently o
   that it is shared with (a government acts for its agencies), and for administrators;
 - a record not yet approved (draft, submitted, withdrawn) is for those acting for the partner
   that wrote it, and for administrators;
+- the partner that wrote a record keeps seeing it, whatever its state or sensitivity;
 - a legal basis needs both its operation and the agreement it cites;
 - an import job is for its owner and administrators.
 """
@@ -111,6 +112,8 @@ class Audience:
     def open_to(self, acts_for) -> bool:
         if acts_for == ALL:
             return True
+        if acts_for is not None and self.author in acts_for:
+            return True  # the partner that wrote a record keeps seeing it
         if self.state != "approved":
             return acts_for is not None and self.author in acts_for
         if self.sensitivity == "public":
@@ -202,16 +205,27 @@ def build_world() -> World:
 
     # Approved records: every sensitivity × who is entitled. Records under review: every
     # state × author × sensitivity, Colombia taking part (which does not open them).
-    shapes = [
-        ("approved", sensitivity, "chile", involvement)
-        for sensitivity in ("public", "partners", "restricted")
-        for involvement in ("colombia takes part", "shared with the colombian navy", "chile only")
-    ] + [
-        (state, sensitivity, author, "colombia takes part")
-        for state in ("draft", "submitted", "withdrawn")
-        for author in ("chile", "colombian navy")
-        for sensitivity in ("public", "restricted")
-    ]
+    shapes = (
+        [
+            ("approved", sensitivity, "chile", involvement)
+            for sensitivity in ("public", "partners", "restricted")
+            for involvement in (
+                "colombia takes part",
+                "shared with the colombian navy",
+                "chile only",
+            )
+        ]
+        + [
+            # Written by Colombia's navy, about Chile alone: its author still sees it.
+            ("approved", "restricted", "colombian navy", "chile only"),
+        ]
+        + [
+            (state, sensitivity, author, "colombia takes part")
+            for state in ("draft", "submitted", "withdrawn")
+            for author in ("chile", "colombian navy")
+            for sensitivity in ("public", "restricted")
+        ]
+    )
     pairs = {}
     for state, sensitivity, author, involvement in shapes:
         takes_part = [chile] + ([colombia] if involvement == "colombia takes part" else [])

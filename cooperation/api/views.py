@@ -28,7 +28,15 @@ from cooperation.api.renderers import (
     dumps,
 )
 from cooperation.history import REASON_MAX, clean_reason, give_reason
-from cooperation.visibility import forget_viewer, read_back, remember_viewer, visibility_key
+from cooperation.visibility import (
+    SensitiveRecordQuerySet,
+    audiences_before,
+    forget_viewer,
+    read_back,
+    refuse_opening,
+    remember_viewer,
+    visibility_key,
+)
 
 EXPORT_CHUNK = 1000
 
@@ -229,9 +237,15 @@ class RecordResource(ResourceMixin, viewsets.ModelViewSet):
 
     def saved_and_visible(self, serializer):
         """Save, then re-read the row as its author will see it; a write that would hide it
-        from them is refused (:func:`~cooperation.visibility.read_back`), inside the
-        transaction, so nothing stays written."""
+        from them is refused (:func:`~cooperation.visibility.read_back`), and so is one that
+        opens its record to more people when its author may not
+        (:func:`~cooperation.visibility.refuse_opening`), inside the transaction, so nothing
+        stays written."""
+        model, pks = records_written(serializer)
+        before = audiences_before(model, pks) if model is not None else {}
         instance = serializer.save()
+        if before:
+            refuse_opening(self.request.user, model, before)
         return read_back(self.get_queryset(), instance.pk)
 
     def written(self, instance, code: int) -> Response:
@@ -260,6 +274,25 @@ class RecordResource(ResourceMixin, viewsets.ModelViewSet):
             if self.etag(instance) not in candidates:
                 raise PreconditionFailed()
         return instance
+
+
+def records_written(serializer) -> tuple[type | None, set]:
+    """The agreements or operations whose audience a write through ``serializer`` may change:
+    the record it updates, or the record(s) a row of it belongs to, before and after."""
+    model = serializer.Meta.model
+    queryset = model.objects.all()
+    if isinstance(queryset, SensitiveRecordQuerySet):
+        return model, {serializer.instance.pk} if serializer.instance is not None else set()
+    parent_field = getattr(queryset, "parent_field", "")
+    if not parent_field:
+        return None, set()
+    parents = set()
+    if serializer.instance is not None:
+        parents.add(getattr(serializer.instance, f"{parent_field}_id"))
+    moved_to = serializer.validated_data.get(parent_field)
+    if moved_to is not None:
+        parents.add(moved_to.pk)
+    return model._meta.get_field(parent_field).related_model, parents
 
 
 class NoSuchPath(APIView):
