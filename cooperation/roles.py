@@ -49,7 +49,10 @@ def role_permissions(Permission) -> dict[str, list]:
         ANALYST_GROUP: list(views),
         OFFICER_GROUP: list(views) + list(edits),
         ADMINISTRATOR_GROUP: list(
-            Permission.objects.filter(content_type__app_label__in=(*PROJECT_APPS, "auth", "admin"))
+            # axes: administrators see sign-in lock-outs and lift them.
+            Permission.objects.filter(
+                content_type__app_label__in=(*PROJECT_APPS, "auth", "admin", "axes")
+            )
         ),
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,12 @@ STARTED = time.time()
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Say where this run's screenshots are (the browser tests take them)."""
+    """Say how many cases the permission matrix checked (when it ran in this process), and
+    where this run's screenshots are (the browser tests take them)."""
+    matrix = sys.modules.get("tests.test_permission_matrix")
+    if matrix is not None and matrix.CASES["count"]:
+        terminalreporter.write_sep("-", "permission matrix")
+        terminalreporter.write_line(f"{matrix.CASES['count']} cases checked")
     if not SCREENSHOTS.is_dir():
         return
     taken = [path for path in SCREENSHOTS.glob("*.png") if path.stat().st_mtime >= STARTED]

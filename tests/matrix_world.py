@@ -81,6 +81,7 @@ class Persona:
 ACTS_FOR = {
     "analyst": frozenset(),
     "officer": frozenset({"colombia", "colombian navy"}),
+    "navy officer": frozenset({"colombian navy"}),  # an agency does not act for its government
     "outsider": frozenset({"peru"}),
     "administrator": ALL,
     "deactivated": None,
@@ -90,6 +91,7 @@ ACTS_FOR = {
 PERSONAS = [
     Persona("administrator", "administrator"),
     Persona("officer of colombia", "officer"),
+    Persona("officer of the colombian navy", "navy officer"),
     Persona("officer of an uninvolved partner", "outsider"),
     Persona("analyst", "analyst"),
     Persona("read-only token of the officer", None, "read-only"),
@@ -180,6 +182,9 @@ def build_world() -> World:
         # Staff, yet no administrator: the admin site must still refuse them.
         "officer": factories.UserFactory(
             username="m-officer", groups=[OFFICER_GROUP], partners=[colombia], is_staff=True
+        ),
+        "navy officer": factories.UserFactory(
+            username="m-navy-officer", groups=[OFFICER_GROUP], partners=[navy]
         ),
         "outsider": factories.UserFactory(
             username="m-outsider", groups=[OFFICER_GROUP], partners=[peru]
