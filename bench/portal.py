@@ -26,6 +26,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cooperation.settings")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "benchmark-only")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
+# Plain http in process: no redirect to https (production settings otherwise).
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
 # Load the application as the server does (see bench/api.py); before the model imports.
 importlib.import_module("cooperation.wsgi")
