@@ -275,13 +275,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     args = parser.parse_args()
 
-    print("Preparing the database (migrate, demo data, summaries)…", flush=True)
-    url, scratch = live_server.database("bench_fuzz")
-    live_server.prepare(url)
-    os.environ["DATABASE_URL"] = url
-    import django
-
-    django.setup()
+    url, scratch = live_server.django_on("bench_fuzz")
     from django.db import connection
 
     from cooperation.models import ApiToken, User

@@ -80,6 +80,19 @@ def prepare(url: str) -> None:
     )
 
 
+def django_on(name: str) -> tuple[str, bool]:
+    """Make the database ``name`` ready (:func:`database`, :func:`prepare`) and set Django up
+    on it in this process; returns what :func:`database` does."""
+    print("Preparing the database (migrate, demo data, summaries)…", flush=True)
+    url, scratch = database(name)
+    prepare(url)
+    os.environ["DATABASE_URL"] = url
+    import django
+
+    django.setup()
+    return url, scratch
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

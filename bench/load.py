@@ -204,13 +204,7 @@ def main() -> None:
     if not locust.exists():
         sys.exit("locust is not installed: `make load` installs it (uv sync --extra bench).")
 
-    print("Preparing the database (migrate, demo data, summaries)…", flush=True)
-    url, scratch = live_server.database("bench_load")
-    live_server.prepare(url)
-    os.environ["DATABASE_URL"] = url
-    import django
-
-    django.setup()
+    url, scratch = live_server.django_on("bench_load")
     from django.db import connection
 
     from cooperation.models import ApiToken

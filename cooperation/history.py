@@ -454,7 +454,6 @@ def revert_field(records, pk, *, event_id: str, field: str, user, reason: str = 
     from cooperation.roles import may_change
     from cooperation.visibility import (
         audiences_before,
-        check_audience_change,
         read_back,
         refuse_opening,
     )
@@ -489,8 +488,6 @@ def revert_field(records, pk, *, event_id: str, field: str, user, reason: str = 
         value = getattr(before, target.attname)
         if getattr(record, target.attname) == value:
             raise ValidationError({"field": [f"“{field}” already has that value."]})
-        if target.name == "sensitivity":
-            check_audience_change(user, record, value)
         linked = target.related_model
         if (
             value is not None

@@ -9,8 +9,6 @@ response, count and summary reaches the same answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -276,34 +274,6 @@ def speaks_for(user, record) -> bool:
 
 # How far a sensitivity opens a record: a lower rank opens it to more people.
 OPENNESS = {Sensitivity.PUBLIC: 0, Sensitivity.PARTNERS: 1, Sensitivity.RESTRICTED: 2}
-OPENING_REFUSED = (
-    "Only officers of the partner that wrote this record, or an administrator, may open it to "
-    "more people ({what})."
-)
-
-
-def check_audience_change(user, record, sensitivity: str, shared_with=None) -> None:
-    """Refuse a write that opens a stored ``record`` to more people — a lower sensitivity,
-    or partners added to those it is shared with — unless ``user`` speaks for it
-    (:func:`speaks_for`). A partner that takes part in a record, or sees it because it is
-    shared with them or because it is open to every partner, cannot pass it on; narrowing is
-    always allowed. ``shared_with`` (partners or ids; None: unchanged) is the list as the write
-    would leave it. Raises ``ValidationError`` by field; the API, the portal's forms and the
-    history's restore all call this."""
-    if record.pk is None or speaks_for(user, record):
-        return
-    errors = {}
-    if OPENNESS[sensitivity] < OPENNESS[record.sensitivity]:
-        errors["sensitivity"] = [
-            OPENING_REFUSED.format(what=f"“{record.sensitivity}” to “{sensitivity}”")
-        ]
-    if shared_with is not None:
-        wanted = {getattr(partner, "pk", partner) for partner in shared_with}
-        added = wanted - set(record.shared_with.values_list("pk", flat=True))
-        if added:
-            errors["shared_with"] = [OPENING_REFUSED.format(what="sharing it with a partner")]
-    if errors:
-        raise ValidationError(errors)
 
 
 ADDED_REFUSED = (
@@ -329,22 +299,13 @@ def refuse_opening(user, model, before: dict) -> None:
     if not before:
         return
     after = model.objects.filter(pk__in=list(before)).audiences()
-    authors = dict(model.objects.filter(pk__in=list(before)).values_list("pk", "author_partner"))
-    for pk, (sensitivity, partners) in after.items():
-        was, had = before[pk]
-        opened = OPENNESS[sensitivity] < OPENNESS[was] or (
-            sensitivity == Sensitivity.RESTRICTED and set(partners) - set(had)
-        )
-        if opened and not speaks_for(user, AuthorOf(authors[pk])):
-            field = "sensitivity" if OPENNESS[sensitivity] < OPENNESS[was] else NON_FIELD_ERRORS
-            raise ValidationError({field: [ADDED_REFUSED]})
-
-
-@dataclass(frozen=True)
-class AuthorOf:
-    """What :func:`speaks_for` reads of a record."""
-
-    author_partner_id: int | None
+    for record in model.objects.filter(pk__in=list(after)).only("pk", "author_partner"):
+        sensitivity, partners = after[record.pk]
+        was, had = before[record.pk]
+        widened = OPENNESS[sensitivity] < OPENNESS[was]
+        added = sensitivity == Sensitivity.RESTRICTED and set(partners) - set(had)
+        if (widened or added) and not speaks_for(user, record):
+            raise ValidationError({"sensitivity" if widened else NON_FIELD_ERRORS: [ADDED_REFUSED]})
 
 
 HIDDEN_FROM_AUTHOR = (

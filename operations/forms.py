@@ -12,7 +12,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -30,7 +29,6 @@ from cooperation.autocomplete import (
 from cooperation.constraints import constraint_message
 from cooperation.forms import ChangeReasonForm, DateInput
 from cooperation.models import Partner
-from cooperation.visibility import check_audience_change
 from operations.models import (
     CommunityImpactReport,
     JointOperation,
@@ -104,13 +102,6 @@ class OperationForm(ChangeReasonForm, forms.ModelForm):
         if self.instance.pk:
             # Told now, with any other error; the save checks again with the row locked.
             self.is_current(self.instance)
-            if "sensitivity" in cleaned:
-                try:
-                    check_audience_change(
-                        self.user, self.instance, cleaned["sensitivity"], cleaned.get("shared_with")
-                    )
-                except ValidationError as error:
-                    self.add_error(None, error)
         return cleaned
 
     def is_current(self, stored: JointOperation) -> bool:

@@ -1033,7 +1033,7 @@ def portal_edit(matrix, persona, operation, **changes) -> Reply:
 
 
 REFUSALS = (
-    b"open it to more people",  # check_audience_change, refuse_opening
+    b"open it to more people",  # refuse_opening
     b"object does not exist",  # a link to a row the writer cannot see
     b"there is none you may see",  # the same on the portal's form
     b"This token is read-only.",

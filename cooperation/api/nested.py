@@ -16,7 +16,6 @@ from rest_framework import serializers
 from cooperation.api.errors import api_errors
 from cooperation.api.shaping import ShapedSerializer
 from cooperation.models import stamp
-from cooperation.visibility import check_audience_change
 
 
 class ChildSerializer(ShapedSerializer):
@@ -54,16 +53,6 @@ class NestedWritableSerializer(ShapedSerializer):
             for name in list(data)
             if instance._meta.get_field(name).many_to_many
         }
-        if not creating and ("sensitivity" in data or "shared_with" in many):
-            try:
-                check_audience_change(
-                    user,
-                    instance,
-                    data.get("sensitivity", instance.sensitivity),
-                    many.get("shared_with"),
-                )
-            except DjangoValidationError as error:
-                raise serializers.ValidationError(api_errors(error)) from None
         for name, value in data.items():
             setattr(instance, name, value)
         stamp(instance, user, creating=creating)
