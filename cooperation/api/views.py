@@ -141,10 +141,13 @@ class ResourceMixin:
                     lambda: plan.annotate(self.get_queryset().prefetch_related(None)),
                     keys,
                     cache_key,
+                    # Taken apart as they arrive, when that needs no query of its own.
+                    plan.load if plan.self_contained else None,
                 )
             found = {obj.pk: obj for obj in found}
             objects = [found[key] for key in keys if key in found]
-        plan.load(objects)
+        if page is None or cache_key is None or not plan.self_contained:
+            plan.load(objects)
         represent = compiled_for(self)
         rows = [represent(obj) for obj in objects]
         return self.get_paginated_response(rows) if page is not None else Response(rows)

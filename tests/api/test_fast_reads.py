@@ -86,3 +86,67 @@ def test_readers_who_see_different_rows_never_share_a_page_statement(cast):
         assert cited(cast.outsider) == []
         assert cited(None) == []
         assert cited(cast.administrator) == ["Art. 4"]
+
+
+def _page(client, **params) -> tuple[dict, list[str]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/api/v1/operations/", {"cursor": "", **params})
+    assert response.status_code == 200, response.content[:300]
+    return response.json(), [query["sql"] for query in captured.captured_queries]
+
+
+@pytest.mark.django_db
+def test_a_streamed_page_equals_the_page_read_in_one_go(cast, rich_rows, monkeypatch):
+    """A large page's rows are taken apart while PostgreSQL is still sending them; what
+    comes out, and the queries made (the streamed one logged as any other), are the same as
+    when they are read in one go."""
+    from cooperation.api import fast
+
+    for _ in range(6):
+        operation = factories.JointOperationFactory(participants=[cast.colombia, cast.peru])
+        factories.SeizureFactory(operation=operation)
+        factories.LegalBasisFactory(operation=operation)
+    client = APIClient()
+    client.force_authenticate(cast.officer)
+    monkeypatch.setattr(fast, "STREAM_FROM", 10**9)
+    whole, whole_queries = _page(client, page_size=20)
+    monkeypatch.setattr(fast, "STREAM_FROM", 2)
+    monkeypatch.setattr(fast, "STREAM_CHUNK", 3)  # several chunks, the last one short
+    streamed, streamed_queries = _page(client, page_size=20)
+    assert len(whole["results"]) > 2 * 3
+    assert streamed == whole
+    assert [row["participants"] for row in streamed["results"]] != [[]] * len(whole["results"])
+    assert len(streamed_queries) == len(whole_queries)
+    assert streamed_queries[-1] == whole_queries[-1]  # the page's rows, logged
+
+
+@pytest.mark.django_db
+def test_a_query_while_rows_stream_is_refused_and_the_connection_stays_usable(cast, monkeypatch):
+    """While a page's rows arrive the connection is busy: a query made then is refused at
+    once (it would otherwise wait for ever on the connection's lock), the read is cancelled
+    and the connection serves the next query."""
+    from django.db import connection, transaction
+
+    from cooperation.api import fast
+    from operations.models import JointOperation
+
+    monkeypatch.setattr(fast, "STREAM_FROM", 2)
+    monkeypatch.setattr(fast, "STREAM_CHUNK", 2)
+    keys = [factories.JointOperationFactory().pk for _ in range(7)]
+    seen = []
+
+    def querying(chunk):
+        seen.extend(chunk)
+        JointOperation.objects.count()
+
+    with pytest.raises(RuntimeError, match="still arriving"), transaction.atomic():
+        fast.rows_by_keys(JointOperation.objects.all, keys, ("streaming test",), querying)
+    assert len(seen) == 2
+    found = fast.rows_by_keys(JointOperation.objects.all, keys, ("streaming test",), list)
+    assert sorted(obj.pk for obj in found) == sorted(keys)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
