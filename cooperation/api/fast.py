@@ -36,6 +36,7 @@ from django.db.models import (
 )
 from django.db.models.base import ModelState
 from django.db.models.functions import Cast
+from django.db.models.query import RelatedPopulator
 from django.urls import reverse
 from django.utils.encoding import is_protected_type
 from rest_framework import ISO_8601, relations, serializers
@@ -251,7 +252,7 @@ def loaded(model, db, names, values):
     straight into the instance, as Django's own ``__init__`` would set them when no
     ``pre_init`` / ``post_init`` receiver listens (else Django's way is taken). Columns not
     read stay deferred, as with ``from_db``."""
-    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+    if _init_listened(model):
         return model.from_db(db, names, values)
     obj = model.__new__(model)
     obj.__dict__.update(zip(names, values, strict=True))
@@ -261,6 +262,42 @@ def loaded(model, db, names, values):
     return obj
 
 
+def _init_listened(model) -> bool:
+    # Asked for every row: no receiver at all (the usual case) is answered without looking
+    # the model up among them.
+    if not (signals.pre_init.receivers or signals.post_init.receivers):
+        return False
+    return signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
+
+
+class _LeanPopulator(RelatedPopulator):
+    """Django's ``select_related`` populator, building each related instance with
+    :func:`loaded` instead of ``from_db``."""
+
+    def __init__(self, klass_info, select, db):
+        super().__init__(klass_info, select, db)
+        self.related_populators = _lean_populators(klass_info, select, db)
+
+    def populate(self, row, from_obj):
+        if self.reorder_for_init:
+            values = self.reorder_for_init(row)
+        else:
+            values = row[self.cols_start : self.cols_end]
+        if values[self.pk_idx] is None:
+            obj = None
+        else:
+            obj = loaded(self.model_cls, self.db, self.init_list, values)
+            for related in self.related_populators:
+                related.populate(row, obj)
+        self.local_setter(from_obj, obj)
+        if obj is not None:
+            self.remote_setter(obj, from_obj)
+
+
+def _lean_populators(klass_info, select, db) -> list:
+    return [_LeanPopulator(info, select, db) for info in klass_info.get("related_klass_infos", [])]
+
+
 class Row:
     """A child row read as plain values: the attributes its serializer reads, without a model
     instance's construction cost. Only the compiled getters see it."""
@@ -268,6 +305,15 @@ class Row:
     def __init__(self, names, values, pk_name: str):
         self.__dict__.update(zip(names, values, strict=True))
         self.pk = self.__dict__[pk_name]
+
+    @classmethod
+    def leading(cls, names, values, pk_index: int) -> Row:
+        """A row of the first ``len(names)`` of ``values`` (those after are not its own),
+        built without ``__init__``: a page takes apart thousands."""
+        row = object.__new__(cls)
+        row.__dict__ = attributes = dict(zip(names, values, strict=False))
+        attributes["pk"] = values[pk_index]
+        return row
 
 
 def lean_prefetch(instances: list, lookups, model=None) -> None:
@@ -546,7 +592,7 @@ class LeanPlan:
         )
         width = len(names)
         links_end = width + len(links)
-        pk_name = meta.pk.attname
+        pk_index = names.index(meta.pk.attname)
 
         def decode(pages_rows: list) -> None:
             """``pages_rows``: (instance, text) pairs; set each instance's rows."""
@@ -558,7 +604,7 @@ class LeanPlan:
                     for i, read in readers:
                         if values[i] is not None:
                             values[i] = read(values[i])
-                    row = Row(names, values[:width], pk_name)
+                    row = Row.leading(names, values, pk_index)
                     if links:
                         row._lean = dict(zip(links, values[width:links_end], strict=True))
                     for (target_field, build), value in zip(
@@ -679,18 +725,17 @@ class _RowStatement:
         With ``each_chunk``, each few dozen rows are handed to it as soon as they are built,
         while PostgreSQL goes on computing the next ones: a page of a thousand operations
         spends as long in the server (folding child rows into JSON) as in Python (taking them
-        apart), and the two then overlap on two cores. ``each_chunk`` must not query the
-        database: the connection is busy until the last row has arrived (a query is
-        refused, not left waiting). Small pages are read in one go, by a prepared statement.
+        apart), and the two then overlap on two cores. A query ``each_chunk`` makes waits for
+        the rest of the rows to arrive first (see :class:`_Arriving`). Small pages are read
+        in one go, by a prepared statement.
         """
         from django.db import connections
-        from django.db.models.query import get_related_populators
 
         params = list(self.params)
         params[self.position] = list(keys)
         connection = connections[self.db]
         connection.ensure_connection()
-        populators = get_related_populators(self.compiler.klass_info, self.compiler.select, self.db)
+        populators = _lean_populators(self.compiler.klass_info, self.compiler.select, self.db)
 
         def build(fetched: list) -> list:
             built = []
@@ -720,27 +765,27 @@ class _RowStatement:
     def _streamed(self, connection, cursor, params, build, each_chunk) -> list:
         def start(sql, params, many, context):
             # The statement is sent when its first row is asked for.
-            rows = cursor.cursor.stream(sql, params, size=STREAM_CHUNK)
-            return itertools.chain([next(rows)], rows), rows
+            stream = cursor.cursor.stream(sql, params, size=STREAM_CHUNK)
+            return _Arriving(itertools.chain([next(stream)], stream), stream)
 
         found = []
         with connection.wrap_database_errors:
             try:
                 if isinstance(cursor, CursorDebugWrapper):  # logged as its ``execute`` would
                     with cursor.debug_sql(self.sql, params, use_last_executed_query=True):
-                        rows, stream = cursor._execute_with_wrappers(self.sql, params, False, start)
+                        rows = cursor._execute_with_wrappers(self.sql, params, False, start)
                 else:
-                    rows, stream = cursor._execute_with_wrappers(self.sql, params, False, start)
+                    rows = cursor._execute_with_wrappers(self.sql, params, False, start)
             except StopIteration:
                 return found
             try:
-                with connection.execute_wrapper(_busy):
-                    while chunk := list(itertools.islice(rows, STREAM_CHUNK)):
+                with connection.execute_wrapper(rows.make_room):
+                    while chunk := rows.next_chunk():
                         built = build(chunk)
                         each_chunk(built)
                         found.extend(built)
             finally:
-                stream.close()  # an unfinished read is cancelled, and the connection freed
+                rows.stream.close()  # an unfinished read is cancelled, the connection freed
         return found
 
 
@@ -749,10 +794,22 @@ STREAM_FROM = 200
 STREAM_CHUNK = 50
 
 
-def _busy(execute, sql, params, many, context):
-    raise RuntimeError(
-        "A query was made while a page's rows were still arriving on the same connection."
-    )
+class _Arriving:
+    """The rows of a streamed statement, a chunk at a time. Until the last has arrived the
+    connection is busy (psycopg holds its lock): a query made meanwhile on it first takes
+    in every row still to come, then runs — slower, never stuck."""
+
+    def __init__(self, rows, stream):
+        self.rows, self.stream = rows, stream
+        self.received = False
+
+    def next_chunk(self) -> list:
+        return list(itertools.islice(self.rows, STREAM_CHUNK))
+
+    def make_room(self, execute, sql, params, many, context):
+        if not self.received:
+            self.rows, self.received = iter(list(self.rows)), True
+        return execute(sql, params, many, context)
 
 
 def rows_by_keys(make_queryset, keys: list, cache_key, each_chunk=None) -> list:

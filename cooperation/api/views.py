@@ -127,12 +127,31 @@ class ResourceMixin:
         # The page is found by its keys alone, then its rows are read with everything they
         # carry: PostgreSQL would compute the folded relations of every row an OFFSET skips.
         page = self.paginate_queryset(queryset.select_related(None).only("pk"))
+        represent = compiled_for(self)
+        if page is not None and cache_key is not None and plan.self_contained:
+            # The keys passed the filters and visibility: the rows are read by key alone,
+            # with a statement built once per resource and reader's visibility (the nested
+            # rows it folds in, such as legal basis, depend on what the reader may see), and
+            # represented as they arrive.
+            keys = [obj.pk for obj in page]
+            represented = {}
+
+            def take(chunk):
+                plan.load(chunk)
+                for obj in chunk:
+                    represented[obj.pk] = represent(obj)
+
+            rows_by_keys(
+                lambda: plan.annotate(self.get_queryset().prefetch_related(None)),
+                keys,
+                cache_key,
+                take,
+            )
+            rows = [represented[key] for key in keys if key in represented]
+            return self.get_paginated_response(rows)
         if page is None:
             objects = list(plan.annotate(queryset))
         else:
-            # The keys passed the filters and visibility: the rows are read by key alone,
-            # with a statement built once per resource and reader's visibility (the nested
-            # rows it folds in, such as legal basis, depend on what the reader may see).
             keys = [obj.pk for obj in page]
             if cache_key is None:
                 found = plan.annotate(queryset).order_by().filter(pk__any=keys)
@@ -141,14 +160,11 @@ class ResourceMixin:
                     lambda: plan.annotate(self.get_queryset().prefetch_related(None)),
                     keys,
                     cache_key,
-                    # Taken apart as they arrive, when that needs no query of its own.
-                    plan.load if plan.self_contained else None,
                 )
             found = {obj.pk: obj for obj in found}
             objects = [found[key] for key in keys if key in found]
-        if page is None or cache_key is None or not plan.self_contained:
-            plan.load(objects)
-        represent = compiled_for(self)
+        # Relations not folded into the page's statement are read for the whole page at once.
+        plan.load(objects)
         rows = [represent(obj) for obj in objects]
         return self.get_paginated_response(rows) if page is not None else Response(rows)
 
