@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from cooperation.admin_base import LookOnlyAdminMixin
 from cooperation.visibility import is_administrator
-from summaries.models import CooperationSummary, SummaryRun
+from summaries.models import CooperationSummary, PairWitness, SummaryRun
 
 
 class ComputedAdmin(LookOnlyAdminMixin, admin.ModelAdmin):
@@ -28,3 +28,8 @@ class CooperationSummaryAdmin(ComputedAdmin):
 class SummaryRunAdmin(ComputedAdmin):
     list_display = ("finished_at", "granularity", "period_start", "rows", "seconds", "task_id")
     list_filter = ("granularity",)
+
+
+@admin.register(PairWitness)
+class PairWitnessAdmin(ComputedAdmin):
+    list_display = ("partner_a", "partner_b", "operation_id")

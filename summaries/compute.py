@@ -34,6 +34,7 @@ from summaries.models import (
     PARTNERS,
     PUBLIC,
     Granularity,
+    PairWitness,
     SummaryRun,
 )
 
@@ -144,16 +145,22 @@ TOP_NEW_PAIRS = 10
 NEW_BELOW = {PUBLIC: 3, PARTNERS: 2, ADMINISTRATORS: 1}
 
 
+def _pair_operations_before(start_param: str, sensitivity: Sensitivity, a: str, b: str) -> str:
+    """SQL: the operations of ``sensitivity`` started before the period in which the partners
+    ``a`` and ``b`` (SQL expressions of their ids) took part together."""
+    return f"""
+        SELECT o.id FROM operations_participation pa
+        JOIN operations_participation pb
+            ON pb.operation_id = pa.operation_id AND pb.partner_id = {b}
+        JOIN operations_jointoperation o ON o.id = pa.operation_id
+        WHERE pa.partner_id = {a} AND o.started_on < {start_param}
+            AND o.sensitivity = '{sensitivity.value}' AND o.review_state = '{APPROVED}'"""
+
+
 def _pair_before(start_param: str, sensitivity: Sensitivity) -> str:
     """SQL: the pair ``c`` (``a``, ``b``: partner ids) took part together in an operation of
     ``sensitivity`` started before the period."""
-    return f"""EXISTS (
-        SELECT 1 FROM operations_participation pa
-        JOIN operations_participation pb
-            ON pb.operation_id = pa.operation_id AND pb.partner_id = c.b
-        JOIN operations_jointoperation o ON o.id = pa.operation_id
-        WHERE pa.partner_id = c.a AND o.started_on < {start_param}
-            AND o.sensitivity = '{sensitivity.value}' AND o.review_state = '{APPROVED}')"""
+    return f"EXISTS ({_pair_operations_before(start_param, sensitivity, 'c.a', 'c.b')})"
 
 
 EMPTY_FIGURES = '{"operations.started": 0}'  # a period with no records: its global rows
@@ -381,20 +388,41 @@ def summary_statements(
         [],
     )
     # How widely each pair of the period was seen before it: three probes of the pair's
-    # operations, in order, each stopping at the first one found.
+    # operations, in order, each stopping at the first one found. Nearly every pair was seen
+    # before in public work; the first probe is the costly one (it walks both partners'
+    # operations until they meet), so the public operation it finds is kept as the pair's
+    # witness, and a later period checks that one operation instead (see PairWitness).
     pair_ids = (
         "SELECT figure, split_part(figure, '.', 3)::bigint AS a, "
         "split_part(figure, '.', 5)::bigint AS b FROM {table}{where}"
     )
+    public_before = _pair_operations_before("%s", Sensitivity.PUBLIC, "c.a", "c.b")
     leveling = Statement(
         f"""CREATE TEMPORARY TABLE {PAIR_LEVELS} ON COMMIT DROP AS
-        SELECT c.figure, CASE
-            WHEN {_pair_before("%s", Sensitivity.PUBLIC)} THEN 3
+        WITH checked AS MATERIALIZED (
+            SELECT c.figure, c.a, c.b, EXISTS (
+                {_pair_operations_before("%s", Sensitivity.PUBLIC, "w.partner_a", "w.partner_b")}
+                AND o.id = w.operation_id) AS witnessed
+            FROM ({pair_ids.format(table=PAIR_COUNTS, where="")} GROUP BY figure) c
+            LEFT JOIN {PairWitness._meta.db_table} w ON w.partner_a = c.a AND w.partner_b = c.b
+        )
+        SELECT c.figure, c.a, c.b, CASE
+            WHEN c.witnessed OR found.id IS NOT NULL THEN 3
             WHEN {_pair_before("%s", Sensitivity.PARTNERS)} THEN 2
             WHEN {_pair_before("%s", Sensitivity.RESTRICTED)} THEN 1
-            ELSE 0 END AS level
-        FROM ({pair_ids.format(table=PAIR_COUNTS, where="")} GROUP BY figure) c""",
-        [start, start, start],
+            ELSE 0 END AS level,
+            found.id AS witness
+        FROM checked c
+        LEFT JOIN LATERAL ({public_before} AND NOT c.witnessed LIMIT 1) found ON true""",
+        [start, start, start, start],
+    )
+    # The new witnesses, in key order (two periods computed at once lock them in the same
+    # order); a witness replaced was gone, or too late for this period.
+    witnessing = Statement(
+        f"""INSERT INTO {PairWitness._meta.db_table} (partner_a, partner_b, operation_id)
+        SELECT a, b, witness FROM {PAIR_LEVELS} WHERE witness IS NOT NULL ORDER BY a, b
+        ON CONFLICT (partner_a, partner_b) DO UPDATE SET operation_id = EXCLUDED.operation_id""",
+        [],
     )
     # The partners that opened a restricted operation of a pair seen before only in those.
     seeing = Statement(
@@ -578,6 +606,7 @@ def summary_statements(
         Statement(f"ANALYZE {PAIR_LEVELS}, {PAIR_SEEN}", []),
         upsert,
         seeding,
+        witnessing,
         Statement(
             f"DROP TABLE {OP_ROWS}, {SZ_ROWS}, {IR_ROWS}, {TAGGED}, {BANDS}, {PAIR_COUNTS}, "
             f"{PAIR_LEVELS}, {PAIR_SEEN}",

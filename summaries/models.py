@@ -315,3 +315,32 @@ class SummaryRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.granularity} {self.period_start} ({self.rows} rows)"
+
+
+class PairWitness(models.Model):
+    """For a pair of partners, one approved public operation both took part in: evidence,
+    kept by the summaries' computation, that the pair was seen in public work before any
+    period starting after that operation did.
+
+    Finding such an operation means walking both partners' operations until they meet;
+    checking a known one is three key lookups. A witness is only ever trusted after that
+    check, against the records as they stand — an operation since deleted, made
+    confidential, withdrawn, moved in time or left by a partner proves nothing, and the
+    pair is then looked for again — so this table can be stale or empty, never wrong.
+    No foreign keys: nothing here holds up a write to the records."""
+
+    partner_a = models.BigIntegerField(help_text="The pair's partner with the smaller id.")
+    partner_b = models.BigIntegerField(help_text="The pair's partner with the larger id.")
+    operation_id = models.BigIntegerField(help_text="An operation both took part in.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner_a", "partner_b"], name="one_witness_per_pair"),
+            models.CheckConstraint(
+                condition=models.Q(partner_a__lt=models.F("partner_b")),
+                name="witness_pair_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_a} with {self.partner_b}: operation {self.operation_id}"

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 
 from cooperation.celery import app
 from summaries.compute import compute, periods, previous_period
-from summaries.models import CooperationSummary, SummaryRun, audiences_for
+from summaries.models import CooperationSummary, PairWitness, SummaryRun, audiences_for
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -322,3 +322,42 @@ def test_partnerships_seen_for_the_first_time_by_each_reader(cast):
     assert first_seen(cast.administrator) == {new(colombia, peru): 1}
     # Only in the global scope.
     assert not any(k.startswith("pairs.") for k in snapshot(cast.officer)[("partner", str(a.pk))])
+
+
+def test_a_pair_witness_is_checked_before_it_is_trusted(cast):
+    """The public operation kept as a pair's witness (that the pair was seen before) proves
+    nothing once it is no longer public, names another pair's operation or started after the
+    period began: the pair is then new to the public, as its records say."""
+    a, b, c = sorted((factories.GovernmentFactory() for _ in range(3)), key=lambda p: p.pk)
+    january = MARCH - datetime.timedelta(days=50)
+    earlier = factories.JointOperationFactory(started_on=january, participants=[a, b])
+    factories.JointOperationFactory(started_on=MARCH, participants=[a, b])
+    pair = f"pairs.new.partner.{a.pk}.with.{b.pk}"
+
+    def new_to_the_public():
+        compute("month", MARCH)
+        return pair in snapshot(cast.anonymous)[("global", "")]
+
+    def witness():
+        return PairWitness.objects.get(partner_a=a.pk, partner_b=b.pk).operation_id
+
+    assert not new_to_the_public()
+    assert witness() == earlier.pk
+    assert not new_to_the_public()  # the witness checked, and still true
+
+    earlier.sensitivity = "partners"
+    earlier.save()
+    assert new_to_the_public()
+    earlier.sensitivity = "public"
+    earlier.save()
+    someone_else = factories.JointOperationFactory(started_on=january, participants=[a, c])
+    later = factories.JointOperationFactory(
+        started_on=MARCH + datetime.timedelta(days=40), participants=[a, b]
+    )
+    for wrong in (someone_else, later, 10**12):
+        earlier.participations.filter(partner=b).delete()
+        PairWitness.objects.filter(partner_a=a.pk).update(operation_id=getattr(wrong, "pk", wrong))
+        assert new_to_the_public(), wrong
+        factories.ParticipationFactory(operation=earlier, partner=b)
+    assert not new_to_the_public()  # found again by looking, and kept as the witness
+    assert witness() == earlier.pk
