@@ -9,6 +9,8 @@ response, count and summary reaches the same answer.
 
 from __future__ import annotations
 
+import functools
+
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -55,18 +57,16 @@ def viewer(user) -> tuple[bool, list[int]]:
     return _read_viewer(user)
 
 
-def _read_viewer(user) -> tuple[bool, list[int]]:
-    """:func:`is_administrator` and :func:`represented_partner_ids` in one statement."""
-    if not (user and user.is_authenticated and user.is_active):
-        return False, []
+def viewer_query(user):
+    """:func:`is_administrator` and :func:`represented_partner_ids` of a signed-in ``user``
+    in one statement: ``(administers, partner_ids)``, the affiliations first."""
     from django.contrib.auth import get_user_model
     from django.contrib.postgres.expressions import ArraySubquery
-    from django.db.models import Exists, OuterRef
 
     from cooperation.models import Affiliation, Partner
 
     affiliated = Exists(Affiliation.objects.filter(user_id=user.pk, partner=OuterRef("pk")))
-    administers, partners = (
+    return (
         get_user_model()
         ._base_manager.filter(pk=user.pk)
         .annotate(
@@ -79,9 +79,40 @@ def _read_viewer(user) -> tuple[bool, list[int]]:
             ),
         )
         .values_list("administers", "partner_ids")
-        .get()
     )
-    return user.is_superuser or administers, list(partners)
+
+
+_STAND_IN = -7_340_119  # a user id nobody has: finds the user's parameters in the statement
+
+
+@functools.cache
+def _viewer_statement() -> tuple[str, list, list[int]]:
+    """:func:`viewer_query` compiled once: building it costs more than running it, and it
+    runs at the start of every request."""
+    from django.contrib.auth import get_user_model
+
+    stand_in = get_user_model()(pk=_STAND_IN, is_active=True)
+    sql, params = viewer_query(stand_in).query.sql_with_params()
+    positions = [i for i, value in enumerate(params) if value == _STAND_IN]
+    return sql, list(params), positions
+
+
+def _read_viewer(user) -> tuple[bool, list[int]]:
+    if not (user and user.is_authenticated and user.is_active):
+        return False, []
+    from django.db import connection
+
+    sql, params, positions = _viewer_statement()
+    params = list(params)
+    for position in positions:
+        params[position] = user.pk
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        raise type(user).DoesNotExist(f"No user {user.pk}.")
+    administers, partners = row
+    return user.is_superuser or administers, list(partners or [])
 
 
 def remember_viewer(user) -> None:

@@ -197,3 +197,24 @@ def test_administrator_group_membership_is_what_grants_everything(cast, records)
     assert not restricted.visible_to(cast.analyst).exists()
     cast.analyst.groups.add(*Group.objects.filter(name=ADMINISTRATOR_GROUP))
     assert restricted.visible_to(cast.analyst).count() == len(RELATIONS)
+
+
+@pytest.mark.django_db
+def test_the_viewer_statement_compiled_once_reads_what_its_query_reads(cast):
+    """Who a user is (administrator? which partners, affiliations first?) is read at the start
+    of every request by a statement compiled once from ``viewer_query``; for every kind of
+    user it answers as the query itself does."""
+    from cooperation.visibility import _read_viewer, viewer_query
+
+    navy_officer = factories.UserFactory(
+        groups=[OFFICER_GROUP], partners=[cast.colombian_navy, cast.peru]
+    )
+    superuser = factories.UserFactory(is_superuser=True)
+    users = [cast.officer, cast.outsider, cast.analyst, cast.administrator, navy_officer, superuser]
+    for user in users:
+        administers, partners = viewer_query(user).get()
+        assert _read_viewer(user) == (user.is_superuser or administers, partners)
+    assert _read_viewer(cast.officer)[1][0] == cast.colombia.pk  # affiliation first
+    assert cast.colombian_navy.pk in _read_viewer(cast.officer)[1]  # then its agencies
+    assert _read_viewer(cast.administrator)[0] and not _read_viewer(cast.officer)[0]
+    assert _read_viewer(superuser) == (True, [])
