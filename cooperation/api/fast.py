@@ -20,6 +20,7 @@ from decimal import Decimal
 from operator import attrgetter
 
 import orjson
+import psycopg
 from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models
@@ -765,7 +766,7 @@ class _RowStatement:
     def _streamed(self, connection, cursor, params, build, each_chunk) -> list:
         def start(sql, params, many, context):
             # The statement is sent when its first row is asked for.
-            stream = cursor.cursor.stream(sql, params, size=STREAM_CHUNK)
+            stream = cursor.cursor.stream(sql, params, size=_FETCHED_AT_ONCE)
             return _Arriving(itertools.chain([next(stream)], stream), stream)
 
         found = []
@@ -792,6 +793,8 @@ class _RowStatement:
 # Pages of this many rows or more are streamed, this many rows at a time.
 STREAM_FROM = 200
 STREAM_CHUNK = 50
+# Rows fetched from the server at once: by chunks from libpq 17 on, one by one before it.
+_FETCHED_AT_ONCE = STREAM_CHUNK if psycopg.pq.version() >= 170000 else 1
 
 
 class _Arriving:
