@@ -303,10 +303,6 @@ class Row:
     """A child row read as plain values: the attributes its serializer reads, without a model
     instance's construction cost. Only the compiled getters see it."""
 
-    def __init__(self, names, values, pk_name: str):
-        self.__dict__.update(zip(names, values, strict=True))
-        self.pk = self.__dict__[pk_name]
-
     @classmethod
     def leading(cls, names, values, pk_index: int) -> Row:
         """A row of the first ``len(names)`` of ``values`` (those after are not its own),
@@ -387,7 +383,8 @@ def _rows(queryset) -> list[Row]:
         for field in meta.concrete_fields
         if (field.name in deferred) != defer or field.primary_key
     ]
-    return [Row(names, values, meta.pk.attname) for values in queryset.values_list(*names)]
+    pk_index = names.index(meta.pk.attname)
+    return [Row.leading(names, values, pk_index) for values in queryset.values_list(*names)]
 
 
 AUDIT_FIELDS = ("created_at", "updated_at", "created_by", "updated_by")

@@ -128,45 +128,34 @@ class ResourceMixin:
         # carry: PostgreSQL would compute the folded relations of every row an OFFSET skips.
         page = self.paginate_queryset(queryset.select_related(None).only("pk"))
         represent = compiled_for(self)
-        if page is not None and cache_key is not None and plan.self_contained:
-            # The keys passed the filters and visibility: the rows are read by key alone,
-            # with a statement built once per resource and reader's visibility (the nested
-            # rows it folds in, such as legal basis, depend on what the reader may see), and
-            # represented as they arrive.
-            keys = [obj.pk for obj in page]
-            represented = {}
-
-            def take(chunk):
-                plan.load(chunk)
-                for obj in chunk:
-                    represented[obj.pk] = represent(obj)
-
-            rows_by_keys(
-                lambda: plan.annotate(self.get_queryset().prefetch_related(None)),
-                keys,
-                cache_key,
-                take,
-            )
-            rows = [represented[key] for key in keys if key in represented]
-            return self.get_paginated_response(rows)
         if page is None:
             objects = list(plan.annotate(queryset))
+            plan.load(objects)
+            return Response([represent(obj) for obj in objects])
+        keys = [obj.pk for obj in page]
+        represented = {}
+
+        def take(chunk):
+            plan.load(chunk)
+            for obj in chunk:
+                represented[obj.pk] = represent(obj)
+
+        # The keys passed the filters and visibility: the rows are read by key alone, with a
+        # statement built once per resource and reader's visibility (the nested rows it folds
+        # in, such as legal basis, depend on what the reader may see).
+        if cache_key is None:
+            take(list(plan.annotate(queryset).order_by().filter(pk__any=keys)))
         else:
-            keys = [obj.pk for obj in page]
-            if cache_key is None:
-                found = plan.annotate(queryset).order_by().filter(pk__any=keys)
+
+            def read():
+                return plan.annotate(self.get_queryset().prefetch_related(None))
+
+            if plan.self_contained:
+                rows_by_keys(read, keys, cache_key, take)  # represented as they arrive
             else:
-                found = rows_by_keys(
-                    lambda: plan.annotate(self.get_queryset().prefetch_related(None)),
-                    keys,
-                    cache_key,
-                )
-            found = {obj.pk: obj for obj in found}
-            objects = [found[key] for key in keys if key in found]
-        # Relations not folded into the page's statement are read for the whole page at once.
-        plan.load(objects)
-        rows = [represent(obj) for obj in objects]
-        return self.get_paginated_response(rows) if page is not None else Response(rows)
+                # Relations not folded into the statement are read for the whole page at once.
+                take(rows_by_keys(read, keys, cache_key))
+        return self.get_paginated_response([represented[key] for key in keys if key in represented])
 
     def rows_cache_key(self):
         """What the statement reading a page's rows by key depends on besides the keys:
