@@ -33,6 +33,7 @@ from summaries.models import (
     PARTNER_PREFIX,
     PARTNERS,
     PUBLIC,
+    CooperationSummary,
     Granularity,
     PairWitness,
     SummaryRun,
@@ -174,9 +175,10 @@ class Statement:
 
 
 def summary_statements(
-    granularity: str, start: datetime.date, computed_at: datetime.datetime
+    granularity: str, start: datetime.date, computed_at: datetime.datetime, *, fresh: bool = False
 ) -> list[Statement]:
-    """The statements that upsert every summary row of one period, stamped ``computed_at``:
+    """The statements that upsert every summary row of one period, stamped ``computed_at``
+    (``fresh``: the period has no rows yet, so they are inserted without looking for any):
     one reads the period's facts tagged with their scopes into a temporary table, whose
     statistics are then taken (so that the sums are planned as hash aggregates, for their
     real size), and one sums them per audience and scope into the summaries."""
@@ -464,7 +466,7 @@ def summary_statements(
         FROM tagged t JOIN partner_bands pb ON pb.rtype = t.rtype AND pb.rec = t.rec
         WHERE t.sensitivity = '{Sensitivity.RESTRICTED.value}'
             AND NOT starts_with(t.figure, '{PAIRS}')
-        GROUP BY 1, 2, 3, 4
+        GROUP BY t.key, t.kind, pb.band, t.figure
     ),
     -- The strongest pairs: the top few per base audience and scope; for a partner's row, the
     -- top few of the pairs it sees (the partners row's counts and what its restricted records
@@ -562,7 +564,14 @@ def summary_statements(
     SELECT {p(granularity)}, {p(start)}, {p(end)}, kind, key, audience,
            jsonb_object_agg(figure, value), {p(computed_at)}, statement_timestamp(), {p(VERSION)}
     FROM stored
-    GROUP BY kind, key, audience
+    GROUP BY key, kind, audience
+    ORDER BY key, kind, audience
+    """
+    # Rows computed before keep their ids (the API's URLs of them): they are updated in place.
+    # A period computed for the first time has none, and no other run can add one while this
+    # one holds the period's lock: its rows go in without a speculative insertion each.
+    if not fresh:
+        sql += """
     ON CONFLICT (granularity, period_start, scope_kind, scope_key, audience) DO UPDATE SET
         period_end = EXCLUDED.period_end, metrics = EXCLUDED.metrics,
         computed_at = EXCLUDED.computed_at, data_cutoff = EXCLUDED.data_cutoff,
@@ -615,6 +624,33 @@ def summary_statements(
     ]
 
 
+# A backfill of at least this many periods first finds every pair's earliest public operation
+# in one pass (about as long as three periods' own searches), instead of each period searching
+# for the pairs no witness vouches for yet, one pair at a time.
+SEED_WITNESSES_FROM = 12
+
+
+def seed_pair_witnesses() -> int:
+    """Keep as each pair's witness its earliest approved public operation (the one that vouches
+    for the most periods), found for every pair at once. Returns the witnesses written."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {PairWitness._meta.db_table} (partner_a, partner_b, operation_id)
+            SELECT DISTINCT ON (pa.partner_id, pb.partner_id)
+                pa.partner_id, pb.partner_id, o.id
+            FROM operations_participation pa
+            JOIN operations_participation pb
+                ON pb.operation_id = pa.operation_id AND pb.partner_id > pa.partner_id
+            JOIN operations_jointoperation o ON o.id = pa.operation_id
+            WHERE o.sensitivity = %s AND o.review_state = %s
+            ORDER BY pa.partner_id, pb.partner_id, o.started_on, o.id
+            ON CONFLICT (partner_a, partner_b) DO UPDATE SET operation_id = EXCLUDED.operation_id
+            WHERE {PairWitness._meta.db_table}.operation_id <> EXCLUDED.operation_id""",
+            [Sensitivity.PUBLIC.value, APPROVED],
+        )
+        return max(cursor.rowcount, 0)
+
+
 @dataclass(frozen=True)
 class Outcome:
     granularity: str
@@ -634,11 +670,14 @@ def compute(granularity: str, start: datetime.date, *, task_id: str | None = Non
         raise ValueError(f"{start} does not start a {granularity}")
     began = time.perf_counter()
     stamp = timezone.now()
-    statements = summary_statements(granularity, start, stamp)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"summaries:{granularity}:{start}"]
         )
+        fresh = not CooperationSummary.objects.filter(
+            granularity=granularity, period_start=start
+        ).exists()
+        statements = summary_statements(granularity, start, stamp, fresh=fresh)
         rows = 0
         for statement in statements:
             cursor.execute(statement.sql, statement.params)

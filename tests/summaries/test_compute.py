@@ -361,3 +361,43 @@ def test_a_pair_witness_is_checked_before_it_is_trusted(cast):
         factories.ParticipationFactory(operation=earlier, partner=b)
     assert not new_to_the_public()  # found again by looking, and kept as the witness
     assert witness() == earlier.pk
+
+
+def test_a_long_backfill_first_finds_each_pairs_earliest_public_operation(cast):
+    """Twelve periods or more: every pair's earliest approved public operation is kept as its
+    witness before the periods are computed, and the figures are those of periods computed
+    one by one with no witness to start from."""
+    a, b, c = sorted((factories.GovernmentFactory() for _ in range(3)), key=lambda p: p.pk)
+    june = datetime.date(2023, 6, 10)
+    factories.JointOperationFactory(started_on=june, participants=[a, b], sensitivity="restricted")
+    earliest = factories.JointOperationFactory(started_on=june, participants=[a, b, c])
+    factories.JointOperationFactory(started_on=june.replace(month=9), participants=[a, b])
+    factories.JointOperationFactory(
+        started_on=june.replace(month=1), participants=[b, c], review_state="submitted"
+    )
+    factories.JointOperationFactory(started_on=MARCH, participants=[b, c])
+    months = list(periods("month", datetime.date(2023, 4, 1), MARCH))
+
+    def figures():
+        return {m: (snapshot(cast.administrator, m), snapshot(cast.anonymous, m)) for m in months}
+
+    for month in months:
+        compute("month", month)
+    one_by_one = figures()
+    CooperationSummary.objects.all().delete()
+    PairWitness.objects.all().delete()
+
+    out = io.StringIO()
+    call_command(
+        "summaries", "--from", "2023-04", "--to", "2024-03", "--granularity", "month",
+        stdout=out, stderr=io.StringIO(),
+    )  # fmt: skip
+    assert "earliest public operation of 3 partner pairs" in out.getvalue()
+    assert figures() == one_by_one
+    assert one_by_one[MARCH][1][("global", "")]["operations.started"] == 1
+    # The submitted operation of January is not approved: b and c met publicly in June.
+    assert {(w.partner_a, w.partner_b): w.operation_id for w in PairWitness.objects.all()} == {
+        (a.pk, b.pk): earliest.pk,
+        (a.pk, c.pk): earliest.pk,
+        (b.pk, c.pk): earliest.pk,
+    }

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from tqdm import tqdm
 
-from summaries.compute import compute, periods
+from summaries.compute import SEED_WITNESSES_FROM, compute, periods, seed_pair_witnesses
 from summaries.models import Granularity
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -68,6 +68,13 @@ class Command(BaseCommand):
             raise CommandError("--jobs must be 1 or more.")
         chosen = Granularity.values if granularity == "all" else [granularity]
         work = [(g, p) for g in chosen for p in periods(g, start, end)]
+        began = time.perf_counter()
+        if len(work) >= SEED_WITNESSES_FROM:
+            seeded = seed_pair_witnesses()
+            self.stdout.write(
+                f"Found the earliest public operation of {seeded} partner pairs "
+                f"in {time.perf_counter() - began:.1f} s."
+            )
         if queue:
             from summaries.tasks import compute_summaries
 
@@ -75,7 +82,6 @@ class Command(BaseCommand):
                 compute_summaries.delay(g, p.isoformat())
             self.stdout.write(f"Queued {len(work)} periods.")
             return
-        began = time.perf_counter()
         rows = 0
         bar = tqdm(total=len(work), unit="period", disable=no_progress, file=self.stderr._out)
         if jobs == 1:
