@@ -1,9 +1,10 @@
 """Computing a period's summaries in the database: one statement for every scope and audience.
 
 The statement reads the period's records (agreements, operations, seizures, impact reports)
-as *facts* ``(record, row, figure, value)``, tags each row with the scopes it belongs to
-(global; each country and region it happened in or whose partner is a party; each partner
-taking part) and each record with the audiences that may open it, sums per (audience, scope,
+as *facts* ``(record, row, figure, value)`` — an operation as one row of what it adds to every
+operations figure, summed by kind and overall at once — tags each row with the scopes it
+belongs to (global; each country and region it happened in or whose partner is a party; each
+partner taking part) and each record with the audiences that may open it, sums per (audience, scope,
 figure), and upserts one row per (audience, scope). It runs in one transaction with the
 period's stale rows removed and the run recorded: a computation that does not finish leaves
 nothing behind, and running it again gives the same figures.
@@ -54,15 +55,69 @@ AUDIENCES_OF_SENSITIVITY = {
 }
 
 
-def _audience_sums() -> str:
-    """One SUM per base audience, over the sensitivities it may open (NULL: none)."""
-    audiences = {}
+def _audience_bands() -> dict[str, str]:
+    """Each base audience, with the SQL list of the sensitivities it may open."""
+    audiences: dict[str, list[str]] = {}
     for sensitivity, readers in AUDIENCES_OF_SENSITIVITY.items():
         for audience in readers:
             audiences.setdefault(audience, []).append(f"'{sensitivity.value}'")
+    return {audience: ", ".join(bands) for audience, bands in audiences.items()}
+
+
+def _audience_sums() -> str:
+    """One SUM per base audience, over the sensitivities it may open (NULL: none)."""
     return ", ".join(
-        f"SUM(value) FILTER (WHERE sensitivity IN ({', '.join(bands)})) AS {audience}"
-        for audience, bands in audiences.items()
+        f"SUM(value) FILTER (WHERE sensitivity IN ({bands})) AS {audience}"
+        for audience, bands in _audience_bands().items()
+    )
+
+
+# What an operation adds to the operations' figures, one column each in its rows of
+# OP_TAGGED (NULL: nothing, and no figure for a reader who sees only that): the measure,
+# its figure, and whether it is also stored by kind of operation (``<figure>.kind.<kind>``).
+OPERATION_MEASURES = (
+    ("started", "CASE WHEN o.started THEN 1 END", "operations.started", True),
+    ("active", "CASE WHEN o.running THEN 1 END", "operations.active", True),
+    ("completed", "CASE WHEN o.completed THEN 1 END", "operations.completed", True),
+    ("arrests", "CASE WHEN o.started THEN o.arrests END", "outcomes.arrests", False),
+    (
+        "labs_dismantled",
+        "CASE WHEN o.started THEN o.labs_dismantled END",
+        "outcomes.labs_dismantled",
+        False,
+    ),
+    (
+        "hectares_eradicated",
+        "CASE WHEN o.started THEN o.hectares_eradicated END",
+        "outcomes.hectares_eradicated",
+        False,
+    ),
+)
+
+
+def _operation_figures(alias: str, audience: str | None = None) -> str:
+    """VALUES ([audience,] figure, value) of the operations' figures in a row ``alias`` of
+    sums of OP_TAGGED grouped by scope and by kind or not (``{alias}.total``), its sums named
+    after their measure (and ``audience``). A figure not stored at a row's level is NULL."""
+    values = []
+    for measure, _, figure, by_kind in OPERATION_MEASURES:
+        by = f"'{figure}.kind.' || {alias}.kind_id" if by_kind else "NULL"
+        entry = f"CASE WHEN {alias}.total THEN '{figure}' ELSE {by} END, {alias}.{measure}"
+        if audience:
+            entry = f"'{audience}', {entry}__{audience}"
+        values.append(f"({entry})")
+    return ", ".join(values)
+
+
+def _operation_sums(audience_wise: bool) -> str:
+    """The sums of each measure of OP_TAGGED: per base audience (``<measure>__<audience>``,
+    over the sensitivities it may open), or over every row."""
+    if not audience_wise:
+        return ", ".join(f"SUM({m}) AS {m}" for m, *_ in OPERATION_MEASURES)
+    return ", ".join(
+        f"SUM({m}) FILTER (WHERE sensitivity IN ({bands})) AS {m}__{audience}"
+        for audience, bands in _audience_bands().items()
+        for m, *_ in OPERATION_MEASURES
     )
 
 
@@ -88,6 +143,9 @@ def _partner_bands(model, rtype: str, restricted: str | None = None) -> str:
         CROSS JOIN LATERAL unnest(ARRAY[p.id, p.parent_id]) x(partner)
         WHERE x.partner IS NOT NULL
     """
+
+
+RESTRICTED = Sensitivity.RESTRICTED.value
 
 
 def _country_scopes(rows: str, country_column: str) -> str:
@@ -129,6 +187,13 @@ OP_ROWS = "summary_op_rows"  # the period's operations, seizures and impact repo
 SZ_ROWS = "summary_sz_rows"
 IR_ROWS = "summary_ir_rows"
 TAGGED = "summary_tagged"  # the period's facts with their scopes
+OP_SCOPES = "summary_op_scopes"  # the scopes of the period's operations
+OP_TAGGED = "summary_op_tagged"  # the period's operations, one row per scope
+# The period's restricted operations (those of its seizures and impact reports too).
+RESTRICTED_OPERATIONS = (
+    f"SELECT rec FROM tagged WHERE rtype = 'o' AND sensitivity = '{RESTRICTED}' "
+    f"UNION SELECT rec FROM {OP_TAGGED} WHERE sensitivity = '{RESTRICTED}'"
+)
 BANDS = "summary_bands"  # the partners entitled to each restricted record
 PAIR_COUNTS = "summary_pairs"  # partner pairs counted per audience and scope
 PAIR_LEVELS = "summary_pair_levels"  # how widely each pair was seen before the period
@@ -235,21 +300,6 @@ def summary_statements(
                AND o.status IN ('active', 'completed'))
            OR (o.started_on < %(start)s AND o.ended_on IS NULL AND o.status = 'active'))
     """
-    op_facts = """
-        SELECT o.row_id AS rec, o.row_id, o.sensitivity, f.figure, f.value
-        FROM op_rows o CROSS JOIN LATERAL (VALUES
-            ('operations.started', 1::numeric, o.started),
-            ('operations.started.kind.' || o.kind_id, 1, o.started),
-            ('outcomes.arrests', o.arrests, o.started),
-            ('outcomes.labs_dismantled', o.labs_dismantled, o.started),
-            ('outcomes.hectares_eradicated', o.hectares_eradicated, o.started),
-            ('operations.active', 1, o.running),
-            ('operations.active.kind.' || o.kind_id, 1, o.running),
-            ('operations.completed', 1, o.completed),
-            ('operations.completed.kind.' || o.kind_id, 1, o.completed)
-        ) f(figure, value, applies)
-        WHERE f.applies
-    """
     # Each pair of partners taking part together in an operation started in the period (a
     # partner takes part in an operation once: participation_unique).
     pair_facts = f"""
@@ -328,9 +378,7 @@ def summary_statements(
     ag_rows AS ({ag_rows}),
     ag_countries AS ({ag_countries}),
     op_rows AS NOT MATERIALIZED (SELECT * FROM {OP_ROWS}),
-    op_facts AS ({op_facts}),
-    op_countries AS ({op_countries}),
-    op_scopes AS MATERIALIZED ({op_scopes}),
+    op_scopes AS NOT MATERIALIZED (SELECT * FROM {OP_SCOPES}),
     pair_facts AS ({pair_facts}),
     sz_rows AS NOT MATERIALIZED (SELECT * FROM {SZ_ROWS}),
     sz_facts AS ({sz_facts}),
@@ -339,9 +387,6 @@ def summary_statements(
     tagged AS (
         SELECT 'a' AS rtype, f.rec, f.sensitivity, sc.kind, sc.key, f.figure, f.value
         FROM ag_facts f JOIN ({ag_scopes}) sc ON sc.row_id = f.row_id
-        UNION ALL
-        SELECT 'o', f.rec, f.sensitivity, sc.kind, sc.key, f.figure, f.value
-        FROM op_facts f JOIN op_scopes sc ON sc.row_id = f.row_id
         UNION ALL
         SELECT 'o', f.rec, f.sensitivity, sc.kind, sc.key, f.figure, f.value
         FROM pair_facts f JOIN op_scopes sc ON sc.row_id = f.row_id
@@ -366,11 +411,29 @@ def summary_statements(
         )
         for table, rows in ((OP_ROWS, op_rows), (SZ_ROWS, sz_rows), (IR_ROWS, ir_rows))
     ]
+    # An operation's scopes, and its rows (one per scope) with what it adds to each of the
+    # operations' figures side by side: a tenth of the rows the same as facts would be.
+    op_scoping = Statement(
+        f"CREATE TEMPORARY TABLE {OP_SCOPES} ON COMMIT DROP AS "
+        f"WITH op_rows AS (SELECT * FROM {OP_ROWS}), op_countries AS ({op_countries}) "
+        f"{op_scopes}",
+        [],
+    )
+    measures = ", ".join(f"{sql} AS {measure}" for measure, sql, _, _ in OPERATION_MEASURES)
+    op_tagging = Statement(
+        f"""CREATE TEMPORARY TABLE {OP_TAGGED} ON COMMIT DROP AS
+        SELECT o.row_id AS rec, o.sensitivity, sc.kind COLLATE "C" AS kind,
+               sc.key COLLATE "C" AS key, o.kind_id COLLATE "C" AS kind_id, {measures}
+        FROM {OP_ROWS} o JOIN {OP_SCOPES} sc ON sc.row_id = o.row_id
+        WHERE o.started OR o.running OR o.completed""",
+        [],
+    )
     tagging = Statement(f"CREATE TEMPORARY TABLE {TAGGED} ON COMMIT DROP AS {sql}", params)
     banding = Statement(
         f"CREATE TEMPORARY TABLE {BANDS} ON COMMIT DROP AS "
         f"WITH tagged AS (SELECT * FROM {TAGGED}) "
-        f"{_partner_bands(Agreement, 'a')} UNION ALL {_partner_bands(JointOperation, 'o')}",
+        f"{_partner_bands(Agreement, 'a')} UNION ALL "
+        f"{_partner_bands(JointOperation, 'o', RESTRICTED_OPERATIONS)}",
         [],
     )
     pairing = Statement(
@@ -445,6 +508,7 @@ def summary_statements(
             ON e.rec = r.rec""",
         [start],
     )
+    op_audience_figures = ", ".join(_operation_figures("s", a) for a in _audience_bands())
     new_below = " ".join(f"WHEN '{audience}' THEN {level}" for audience, level in NEW_BELOW.items())
     params = []
     sql = f"""
@@ -467,6 +531,26 @@ def summary_statements(
         WHERE t.sensitivity = '{Sensitivity.RESTRICTED.value}'
             AND NOT starts_with(t.figure, '{PAIRS}')
         GROUP BY t.key, t.kind, pb.band, t.figure
+        UNION ALL
+        SELECT f.audience, s.kind, s.key, f.figure, f.value
+        FROM (
+            SELECT key, kind, kind_id, GROUPING(kind_id) = 1 AS total, {_operation_sums(True)}
+            FROM {OP_TAGGED} GROUP BY key, kind, GROUPING SETS ((kind_id), ())
+        ) s
+        CROSS JOIN LATERAL (VALUES {op_audience_figures}) f(audience, figure, value)
+        WHERE f.figure IS NOT NULL AND f.value IS NOT NULL
+        UNION ALL
+        SELECT s.band, s.kind, s.key, f.figure, f.value
+        FROM (
+            SELECT t.key, t.kind, pb.band, t.kind_id, GROUPING(t.kind_id) = 1 AS total,
+                   {_operation_sums(False)}
+            FROM {OP_TAGGED} t
+            JOIN partner_bands pb ON pb.rtype = 'o' AND pb.rec = t.rec
+            WHERE t.sensitivity = '{RESTRICTED}'
+            GROUP BY t.key, t.kind, pb.band, GROUPING SETS ((t.kind_id), ())
+        ) s
+        CROSS JOIN LATERAL (VALUES {_operation_figures("s")}) f(figure, value)
+        WHERE f.figure IS NOT NULL AND f.value IS NOT NULL
     ),
     -- The strongest pairs: the top few per base audience and scope; for a partner's row, the
     -- top few of the pairs it sees (the partners row's counts and what its restricted records
@@ -604,8 +688,10 @@ def summary_statements(
     return [
         *reading,
         Statement(f"ANALYZE {OP_ROWS}, {SZ_ROWS}, {IR_ROWS}", []),
+        op_scoping,
+        op_tagging,
         tagging,
-        Statement(f"ANALYZE {TAGGED}", []),
+        Statement(f"ANALYZE {TAGGED}, {OP_TAGGED}", []),
         banding,
         Statement(f"ANALYZE {BANDS}", []),
         pairing,
@@ -617,7 +703,8 @@ def summary_statements(
         seeding,
         witnessing,
         Statement(
-            f"DROP TABLE {OP_ROWS}, {SZ_ROWS}, {IR_ROWS}, {TAGGED}, {BANDS}, {PAIR_COUNTS}, "
+            f"DROP TABLE {OP_ROWS}, {SZ_ROWS}, {IR_ROWS}, {OP_SCOPES}, {OP_TAGGED}, {TAGGED}, "
+            f"{BANDS}, {PAIR_COUNTS}, "
             f"{PAIR_LEVELS}, {PAIR_SEEN}",
             [],
         ),
