@@ -72,53 +72,84 @@ def _audience_sums() -> str:
     )
 
 
-# What an operation adds to the operations' figures, one column each in its rows of
-# OP_TAGGED (NULL: nothing, and no figure for a reader who sees only that): the measure,
-# its figure, and whether it is also stored by kind of operation (``<figure>.kind.<kind>``).
-OPERATION_MEASURES = (
-    ("started", "CASE WHEN o.started THEN 1 END", "operations.started", True),
-    ("active", "CASE WHEN o.running THEN 1 END", "operations.active", True),
-    ("completed", "CASE WHEN o.completed THEN 1 END", "operations.completed", True),
-    ("arrests", "CASE WHEN o.started THEN o.arrests END", "outcomes.arrests", False),
-    (
-        "labs_dismantled",
-        "CASE WHEN o.started THEN o.labs_dismantled END",
-        "outcomes.labs_dismantled",
-        False,
-    ),
-    (
-        "hectares_eradicated",
-        "CASE WHEN o.started THEN o.hectares_eradicated END",
-        "outcomes.hectares_eradicated",
-        False,
-    ),
-)
+@dataclass(frozen=True)
+class Wide:
+    """Records tagged as one row per scope, with what each adds to several figures side by
+    side (NULL: nothing, and no figure for a reader who sees only that) instead of a fact row
+    per figure; the sums are taken at every depth of the breakdowns at once (grouping sets).
 
+    ``dims``: the breakdown columns, outermost first; ``measures``: (column, SQL over the
+    record's row ``r``); ``figures``: (depth: how many of ``dims`` it is broken down by,
+    its key as SQL over the sums ``s``, the measure it sums)."""
 
-def _operation_figures(alias: str, audience: str | None = None) -> str:
-    """VALUES ([audience,] figure, value) of the operations' figures in a row ``alias`` of
-    sums of OP_TAGGED grouped by scope and by kind or not (``{alias}.total``), its sums named
-    after their measure (and ``audience``). A figure not stored at a row's level is NULL."""
-    values = []
-    for measure, _, figure, by_kind in OPERATION_MEASURES:
-        by = f"'{figure}.kind.' || {alias}.kind_id" if by_kind else "NULL"
-        entry = f"CASE WHEN {alias}.total THEN '{figure}' ELSE {by} END, {alias}.{measure}"
-        if audience:
-            entry = f"'{audience}', {entry}__{audience}"
-        values.append(f"({entry})")
-    return ", ".join(values)
+    table: str
+    dims: tuple[str, ...]
+    measures: tuple[tuple[str, str], ...]
+    figures: tuple[tuple[int, str, str], ...]
 
+    def tagging(self, rows: str, scopes: str, rec: str, where: str = "true") -> str:
+        """SQL: the rows (``r``) of ``rows`` with their scopes (``sc``) of ``scopes``."""
+        dims = ", ".join(f'r.{dim} COLLATE "C" AS {dim}' for dim in self.dims)
+        measures = ", ".join(f"{sql} AS {column}" for column, sql in self.measures)
+        return f"""CREATE TEMPORARY TABLE {self.table} ON COMMIT DROP AS
+            SELECT {rec} AS rec, r.sensitivity, sc.kind COLLATE "C" AS kind,
+                   sc.key COLLATE "C" AS key, {dims}, {measures}
+            FROM {rows} r JOIN {scopes} sc ON sc.row_id = r.row_id WHERE {where}"""
 
-def _operation_sums(audience_wise: bool) -> str:
-    """The sums of each measure of OP_TAGGED: per base audience (``<measure>__<audience>``,
-    over the sensitivities it may open), or over every row."""
-    if not audience_wise:
-        return ", ".join(f"SUM({m}) AS {m}" for m, *_ in OPERATION_MEASURES)
-    return ", ".join(
-        f"SUM({m}) FILTER (WHERE sensitivity IN ({bands})) AS {m}__{audience}"
-        for audience, bands in _audience_bands().items()
-        for m, *_ in OPERATION_MEASURES
-    )
+    def _mask(self, depth: int) -> int:
+        """GROUPING(dims) of the sums broken down by the first ``depth`` dims."""
+        return (1 << (len(self.dims) - depth)) - 1
+
+    def _grouping(self, alias: str) -> str:
+        depths = sorted({depth for depth, _, _ in self.figures}, reverse=True)
+        sets = ", ".join(
+            "(" + ", ".join(f"{alias}{dim}" for dim in self.dims[:depth]) + ")" for depth in depths
+        )
+        dims = ", ".join(f"{alias}{dim}" for dim in self.dims)
+        return f"GROUPING SETS ({sets})", f"GROUPING({dims}) AS depth_mask, {dims}"
+
+    def _values(self, audience: str | None = None) -> str:
+        """One VALUES entry per measure: its figure at the row's depth (NULL: none there)."""
+        by_measure: dict[str, list[str]] = {}
+        for depth, figure, measure in self.figures:
+            by_measure.setdefault(measure, []).append(f"WHEN {self._mask(depth)} THEN {figure}")
+        values = []
+        for measure, cases in by_measure.items():
+            entry = f"CASE s.depth_mask {' '.join(cases)} END, s.{measure}"
+            values.append(f"('{audience}', {entry}__{audience})" if audience else f"({entry})")
+        return ", ".join(values)
+
+    def base_figures(self) -> str:
+        """SQL (audience, kind, key, figure, value): the figures of each base audience."""
+        sets, columns = self._grouping("")
+        sums = ", ".join(
+            f"SUM({column}) FILTER (WHERE sensitivity IN ({bands})) AS {column}__{audience}"
+            for audience, bands in _audience_bands().items()
+            for column, _ in self.measures
+        )
+        values = ", ".join(self._values(audience) for audience in _audience_bands())
+        return f"""
+        SELECT f.audience, s.kind, s.key, f.figure, f.value
+        FROM (
+            SELECT key, kind, {columns}, {sums}
+            FROM {self.table} GROUP BY key, kind, {sets}
+        ) s CROSS JOIN LATERAL (VALUES {values}) f(audience, figure, value)
+        WHERE f.figure IS NOT NULL AND f.value IS NOT NULL"""
+
+    def band_figures(self, bands: str) -> str:
+        """SQL (band, kind, key, figure, value): what the restricted records add for each
+        partner entitled to them (``bands``: rtype, rec, band)."""
+        sets, columns = self._grouping("t.")
+        sums = ", ".join(f"SUM(t.{column}) AS {column}" for column, _ in self.measures)
+        return f"""
+        SELECT s.band, s.kind, s.key, f.figure, f.value
+        FROM (
+            SELECT t.key, t.kind, pb.band, {columns}, {sums}
+            FROM {self.table} t JOIN {bands} pb ON pb.rtype = 'o' AND pb.rec = t.rec
+            WHERE t.sensitivity = '{Sensitivity.RESTRICTED.value}'
+            GROUP BY t.key, t.kind, pb.band, {sets}
+        ) s CROSS JOIN LATERAL (VALUES {self._values()}) f(figure, value)
+        WHERE f.figure IS NOT NULL AND f.value IS NOT NULL"""
 
 
 def _audience_columns(alias: str) -> str:
@@ -188,11 +219,39 @@ SZ_ROWS = "summary_sz_rows"
 IR_ROWS = "summary_ir_rows"
 TAGGED = "summary_tagged"  # the period's facts with their scopes
 OP_SCOPES = "summary_op_scopes"  # the scopes of the period's operations
-OP_TAGGED = "summary_op_tagged"  # the period's operations, one row per scope
+# The period's operations, one row per scope: what each adds to the operations figures.
+OPERATIONS = Wide(
+    "summary_op_tagged",
+    dims=("kind_id",),
+    measures=(
+        ("started", "CASE WHEN r.started THEN 1 END"),
+        ("active", "CASE WHEN r.running THEN 1 END"),
+        ("completed", "CASE WHEN r.completed THEN 1 END"),
+        ("arrests", "CASE WHEN r.started THEN r.arrests END"),
+        ("labs_dismantled", "CASE WHEN r.started THEN r.labs_dismantled END"),
+        ("hectares_eradicated", "CASE WHEN r.started THEN r.hectares_eradicated END"),
+    ),
+    figures=(
+        *(
+            figure
+            for measure in ("started", "active", "completed")
+            for figure in (
+                (0, f"'operations.{measure}'", measure),
+                (1, f"'operations.{measure}.kind.' || s.kind_id", measure),
+            )
+        ),
+        (0, "'outcomes.arrests'", "arrests"),
+        (0, "'outcomes.labs_dismantled'", "labs_dismantled"),
+        (0, "'outcomes.hectares_eradicated'", "hectares_eradicated"),
+    ),
+)
+WIDE = (OPERATIONS,)
 # The period's restricted operations (those of its seizures and impact reports too).
-RESTRICTED_OPERATIONS = (
-    f"SELECT rec FROM tagged WHERE rtype = 'o' AND sensitivity = '{RESTRICTED}' "
-    f"UNION SELECT rec FROM {OP_TAGGED} WHERE sensitivity = '{RESTRICTED}'"
+RESTRICTED_OPERATIONS = " UNION ".join(
+    [
+        f"SELECT rec FROM tagged WHERE rtype = 'o' AND sensitivity = '{RESTRICTED}'",
+        *(f"SELECT rec FROM {w.table} WHERE sensitivity = '{RESTRICTED}'" for w in WIDE),
+    ]
 )
 BANDS = "summary_bands"  # the partners entitled to each restricted record
 PAIR_COUNTS = "summary_pairs"  # partner pairs counted per audience and scope
@@ -419,13 +478,8 @@ def summary_statements(
         f"{op_scopes}",
         [],
     )
-    measures = ", ".join(f"{sql} AS {measure}" for measure, sql, _, _ in OPERATION_MEASURES)
     op_tagging = Statement(
-        f"""CREATE TEMPORARY TABLE {OP_TAGGED} ON COMMIT DROP AS
-        SELECT o.row_id AS rec, o.sensitivity, sc.kind COLLATE "C" AS kind,
-               sc.key COLLATE "C" AS key, o.kind_id COLLATE "C" AS kind_id, {measures}
-        FROM {OP_ROWS} o JOIN {OP_SCOPES} sc ON sc.row_id = o.row_id
-        WHERE o.started OR o.running OR o.completed""",
+        OPERATIONS.tagging(OP_ROWS, OP_SCOPES, "r.row_id", "r.started OR r.running OR r.completed"),
         [],
     )
     tagging = Statement(f"CREATE TEMPORARY TABLE {TAGGED} ON COMMIT DROP AS {sql}", params)
@@ -508,7 +562,9 @@ def summary_statements(
             ON e.rec = r.rec""",
         [start],
     )
-    op_audience_figures = ", ".join(_operation_figures("s", a) for a in _audience_bands())
+    wide_figures = " UNION ALL ".join(
+        f"{w.base_figures()} UNION ALL {w.band_figures('partner_bands')}" for w in WIDE
+    )
     new_below = " ".join(f"WHEN '{audience}' THEN {level}" for audience, level in NEW_BELOW.items())
     params = []
     sql = f"""
@@ -531,26 +587,7 @@ def summary_statements(
         WHERE t.sensitivity = '{Sensitivity.RESTRICTED.value}'
             AND NOT starts_with(t.figure, '{PAIRS}')
         GROUP BY t.key, t.kind, pb.band, t.figure
-        UNION ALL
-        SELECT f.audience, s.kind, s.key, f.figure, f.value
-        FROM (
-            SELECT key, kind, kind_id, GROUPING(kind_id) = 1 AS total, {_operation_sums(True)}
-            FROM {OP_TAGGED} GROUP BY key, kind, GROUPING SETS ((kind_id), ())
-        ) s
-        CROSS JOIN LATERAL (VALUES {op_audience_figures}) f(audience, figure, value)
-        WHERE f.figure IS NOT NULL AND f.value IS NOT NULL
-        UNION ALL
-        SELECT s.band, s.kind, s.key, f.figure, f.value
-        FROM (
-            SELECT t.key, t.kind, pb.band, t.kind_id, GROUPING(t.kind_id) = 1 AS total,
-                   {_operation_sums(False)}
-            FROM {OP_TAGGED} t
-            JOIN partner_bands pb ON pb.rtype = 'o' AND pb.rec = t.rec
-            WHERE t.sensitivity = '{RESTRICTED}'
-            GROUP BY t.key, t.kind, pb.band, GROUPING SETS ((t.kind_id), ())
-        ) s
-        CROSS JOIN LATERAL (VALUES {_operation_figures("s")}) f(figure, value)
-        WHERE f.figure IS NOT NULL AND f.value IS NOT NULL
+        UNION ALL {wide_figures}
     ),
     -- The strongest pairs: the top few per base audience and scope; for a partner's row, the
     -- top few of the pairs it sees (the partners row's counts and what its restricted records
@@ -691,7 +728,7 @@ def summary_statements(
         op_scoping,
         op_tagging,
         tagging,
-        Statement(f"ANALYZE {TAGGED}, {OP_TAGGED}", []),
+        Statement(f"ANALYZE {TAGGED}, {OPERATIONS.table}", []),
         banding,
         Statement(f"ANALYZE {BANDS}", []),
         pairing,
@@ -703,8 +740,8 @@ def summary_statements(
         seeding,
         witnessing,
         Statement(
-            f"DROP TABLE {OP_ROWS}, {SZ_ROWS}, {IR_ROWS}, {OP_SCOPES}, {OP_TAGGED}, {TAGGED}, "
-            f"{BANDS}, {PAIR_COUNTS}, "
+            f"DROP TABLE {OP_ROWS}, {SZ_ROWS}, {IR_ROWS}, {OP_SCOPES}, {OPERATIONS.table}, "
+            f"{TAGGED}, {BANDS}, {PAIR_COUNTS}, "
             f"{PAIR_LEVELS}, {PAIR_SEEN}",
             [],
         ),
