@@ -644,10 +644,27 @@ def summary_statements(
     ),
     -- A partner's new pairs: those new to the partners row or seen in the period only in its
     -- restricted work, that it did not see before in restricted work.
+    -- Among the pairs new to the partners row, a partner's row needs no more than the first
+    -- few (by the order it ranks them in) past the places its own new pairs and those it saw
+    -- before may take.
+    new_ranked AS (
+        SELECT kind, key, figure,
+               row_number() OVER (PARTITION BY kind, key ORDER BY value DESC, figure) AS rank
+        FROM new_base WHERE audience = '{PARTNERS}'
+    ),
+    new_taken AS (
+        SELECT audience, count(*) AS places FROM (
+            SELECT d.audience FROM partner_pairs d JOIN pair_levels l ON l.figure = d.figure
+            WHERE l.level < {NEW_BELOW[PARTNERS]}
+            UNION ALL SELECT band FROM {PAIR_SEEN}
+        ) taken GROUP BY audience
+    ),
     new_candidates AS (
         SELECT r.audience, r.kind, r.key, n.figure
-        FROM partner_rows r JOIN new_base n
-            ON n.audience = '{PARTNERS}' AND n.kind = r.kind AND n.key = r.key
+        FROM partner_rows r
+        JOIN new_ranked n ON n.kind = r.kind AND n.key = r.key
+        LEFT JOIN new_taken t ON t.audience = r.audience
+        WHERE n.rank <= {TOP_NEW_PAIRS} + COALESCE(t.places, 0)
         UNION
         SELECT d.audience, d.kind, d.key, d.figure
         FROM partner_pairs d JOIN pair_levels l ON l.figure = d.figure

@@ -13,7 +13,8 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from cooperation.celery import app
-from summaries.compute import compute, periods, previous_period
+from operations.models import JointOperation
+from summaries.compute import TOP_NEW_PAIRS, compute, periods, previous_period
 from summaries.models import CooperationSummary, PairWitness, SummaryRun, audiences_for
 from tests import factories
 
@@ -322,6 +323,51 @@ def test_partnerships_seen_for_the_first_time_by_each_reader(cast):
     assert first_seen(cast.administrator) == {new(colombia, peru): 1}
     # Only in the global scope.
     assert not any(k.startswith("pairs.") for k in snapshot(cast.officer)[("partner", str(a.pk))])
+
+
+def test_a_partner_ranks_more_new_pairs_than_it_keeps_by_what_it_sees(cast):
+    """Twenty pairs new to everyone, more than a row keeps: Colombia's officer also sees
+    restricted work shared with Colombia, which lifts one pair above the others and hid two
+    of them before; its row keeps the strongest of those it sees, as counted from the
+    records — reaching past the first ten of the partners row."""
+    a = factories.GovernmentFactory()
+    others = [factories.GovernmentFactory() for _ in range(20)]
+    for other in others:
+        factories.JointOperationFactory(started_on=MARCH, participants=[a, other])
+    # Equal counts rank by key: the first two pairs were seen before, the last is lifted.
+    first, second, *_, lifted = sorted(others, key=lambda other: f"{a.pk}.with.{other.pk}")
+    shared = {"sensitivity": "restricted", "shared_with": [cast.colombia]}
+    factories.JointOperationFactory(started_on=MARCH, participants=[a, lifted], **shared)
+    for hidden in (first, second):
+        factories.JointOperationFactory(
+            started_on=MARCH - datetime.timedelta(days=5), participants=[a, hidden], **shared
+        )
+    compute("month", MARCH)
+
+    def pairs_of(operations):
+        counts = {}
+        for operation in operations:
+            ids = sorted(operation.participations.values_list("partner_id", flat=True))
+            for i, x in enumerate(ids):
+                for y in ids[i + 1 :]:
+                    key = f"partner.{x}.with.{y}"
+                    counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    for user in (cast.officer, cast.analyst, cast.anonymous):
+        seen = JointOperation.objects.visible_to(user).filter(review_state="approved")
+        now = pairs_of(seen.filter(started_on__gte=MARCH, started_on__lt=MARCH.replace(month=4)))
+        before = pairs_of(seen.filter(started_on__lt=MARCH))
+        ranked = sorted((p for p in now if p not in before), key=lambda p: (-now[p], p))
+        expected = {f"pairs.new.{p}": now[p] for p in ranked[:TOP_NEW_PAIRS]}
+        kept = snapshot(user)[("global", "")]
+        assert {k: v for k, v in kept.items() if k.startswith("pairs.new.")} == expected, user
+    officers = snapshot(cast.officer)[("global", "")]
+    analysts = snapshot(cast.analyst)[("global", "")]
+    assert officers[f"pairs.new.partner.{a.pk}.with.{lifted.pk}"] == 2
+    for hidden in (first, second):
+        assert f"pairs.new.partner.{a.pk}.with.{hidden.pk}" not in officers
+        assert f"pairs.new.partner.{a.pk}.with.{hidden.pk}" in analysts
 
 
 def test_a_pair_witness_is_checked_before_it_is_trusted(cast):
