@@ -2,7 +2,7 @@
 
 The statement reads the period's records (agreements, operations, seizures, impact reports)
 as *facts* ``(record, row, figure, value)`` — an operation as one row of what it adds to every
-operations figure, summed by kind and overall at once — tags each row with the scopes it
+operations figure, whose sums go straight into JSON objects — tags each row with the scopes it
 belongs to (global; each country and region it happened in or whose partner is a party; each
 partner taking part) and each record with the audiences that may open it, sums per (audience, scope,
 figure), and upserts one row per (audience, scope). It runs in one transaction with the
@@ -76,80 +76,72 @@ def _audience_sums() -> str:
 class Wide:
     """Records tagged as one row per scope, with what each adds to several figures side by
     side (NULL: nothing, and no figure for a reader who sees only that) instead of a fact row
-    per figure; the sums are taken at every depth of the breakdowns at once (grouping sets).
-
-    ``dims``: the breakdown columns, outermost first; ``measures``: (column, SQL over the
-    record's row ``r``); ``figures``: (depth: how many of ``dims`` it is broken down by,
-    its key as SQL over the sums ``s``, the measure it sums)."""
+    per figure. Their figures go straight into one JSON object per scope and audience: each
+    measure's total and, for those broken down, its sum per value of ``dim``
+    (``<figure>.<by>.<value>``)."""
 
     table: str
-    dims: tuple[str, ...]
-    measures: tuple[tuple[str, str], ...]
-    figures: tuple[tuple[int, str, str], ...]
+    dim: str
+    by: str
+    # (column, SQL over the record's row ``r``, figure, broken down by ``dim``)
+    measures: tuple[tuple[str, str, str, bool], ...]
 
     def tagging(self, rows: str, scopes: str, rec: str, where: str = "true") -> str:
         """SQL: the rows (``r``) of ``rows`` with their scopes (``sc``) of ``scopes``."""
-        dims = ", ".join(f'r.{dim} COLLATE "C" AS {dim}' for dim in self.dims)
-        measures = ", ".join(f"{sql} AS {column}" for column, sql in self.measures)
+        measures = ", ".join(f"{sql} AS {column}" for column, sql, _, _ in self.measures)
         return f"""CREATE TEMPORARY TABLE {self.table} ON COMMIT DROP AS
             SELECT {rec} AS rec, r.sensitivity, sc.kind COLLATE "C" AS kind,
-                   sc.key COLLATE "C" AS key, {dims}, {measures}
+                   sc.key COLLATE "C" AS key, r.{self.dim} COLLATE "C" AS {self.dim}, {measures}
             FROM {rows} r JOIN {scopes} sc ON sc.row_id = r.row_id WHERE {where}"""
 
-    def _mask(self, depth: int) -> int:
-        """GROUPING(dims) of the sums broken down by the first ``depth`` dims."""
-        return (1 << (len(self.dims) - depth)) - 1
-
-    def _grouping(self, alias: str) -> str:
-        depths = sorted({depth for depth, _, _ in self.figures}, reverse=True)
-        sets = ", ".join(
-            "(" + ", ".join(f"{alias}{dim}" for dim in self.dims[:depth]) + ")" for depth in depths
+    def _object(self, suffix: str = "") -> str:
+        """SQL: the JSON object of the figures, aggregating rows ``d`` of sums per ``dim``
+        (named after their measure, and ``suffix``)."""
+        totals = ", ".join(
+            f"'{figure}', SUM(d.{column}{suffix})" for column, _, figure, _ in self.measures
         )
-        dims = ", ".join(f"{alias}{dim}" for dim in self.dims)
-        return f"GROUPING SETS ({sets})", f"GROUPING({dims}) AS depth_mask, {dims}"
+        parts = [f"jsonb_strip_nulls(jsonb_build_object({totals}))"]
+        for column, _, figure, broken_down in self.measures:
+            if broken_down:
+                value = f"d.{column}{suffix}"
+                parts.append(
+                    f"COALESCE(jsonb_object_agg('{figure}.{self.by}.' || d.{self.dim}, {value}) "
+                    f"FILTER (WHERE {value} IS NOT NULL), '{{}}')"
+                )
+        return " || ".join(parts)
 
-    def _values(self, audience: str | None = None) -> str:
-        """One VALUES entry per measure: its figure at the row's depth (NULL: none there)."""
-        by_measure: dict[str, list[str]] = {}
-        for depth, figure, measure in self.figures:
-            by_measure.setdefault(measure, []).append(f"WHEN {self._mask(depth)} THEN {figure}")
-        values = []
-        for measure, cases in by_measure.items():
-            entry = f"CASE s.depth_mask {' '.join(cases)} END, s.{measure}"
-            values.append(f"('{audience}', {entry}__{audience})" if audience else f"({entry})")
-        return ", ".join(values)
-
-    def base_figures(self) -> str:
-        """SQL (audience, kind, key, figure, value): the figures of each base audience."""
-        sets, columns = self._grouping("")
+    def base_objects(self) -> str:
+        """SQL (audience, kind, key, metrics): each base audience's objects."""
+        audiences = _audience_bands()
         sums = ", ".join(
             f"SUM({column}) FILTER (WHERE sensitivity IN ({bands})) AS {column}__{audience}"
-            for audience, bands in _audience_bands().items()
-            for column, _ in self.measures
+            for audience, bands in audiences.items()
+            for column, *_ in self.measures
         )
-        values = ", ".join(self._values(audience) for audience in _audience_bands())
+        objects = ", ".join(f"{self._object(f'__{a}')} AS {a}" for a in audiences)
         return f"""
-        SELECT f.audience, s.kind, s.key, f.figure, f.value
+        SELECT o.audience, s.kind, s.key, o.metrics
         FROM (
-            SELECT key, kind, {columns}, {sums}
-            FROM {self.table} GROUP BY key, kind, {sets}
-        ) s CROSS JOIN LATERAL (VALUES {values}) f(audience, figure, value)
-        WHERE f.figure IS NOT NULL AND f.value IS NOT NULL"""
+            SELECT d.kind, d.key, {objects}
+            FROM (
+                SELECT kind, key, {self.dim}, {sums}
+                FROM {self.table} GROUP BY key, kind, {self.dim}
+            ) d GROUP BY d.key, d.kind
+        ) s CROSS JOIN LATERAL (VALUES {_audience_columns("s")}) o(audience, metrics)
+        WHERE o.metrics <> '{{}}'"""
 
-    def band_figures(self, bands: str) -> str:
-        """SQL (band, kind, key, figure, value): what the restricted records add for each
-        partner entitled to them (``bands``: rtype, rec, band)."""
-        sets, columns = self._grouping("t.")
-        sums = ", ".join(f"SUM(t.{column}) AS {column}" for column, _ in self.measures)
+    def band_objects(self, bands: str) -> str:
+        """SQL (band, kind, key, metrics): what the restricted records add for each partner
+        entitled to them (``bands``: rtype, rec, band)."""
+        sums = ", ".join(f"SUM(t.{column}) AS {column}" for column, *_ in self.measures)
         return f"""
-        SELECT s.band, s.kind, s.key, f.figure, f.value
+        SELECT d.band, d.kind, d.key, {self._object()}
         FROM (
-            SELECT t.key, t.kind, pb.band, {columns}, {sums}
+            SELECT t.key, t.kind, pb.band, t.{self.dim}, {sums}
             FROM {self.table} t JOIN {bands} pb ON pb.rtype = 'o' AND pb.rec = t.rec
             WHERE t.sensitivity = '{Sensitivity.RESTRICTED.value}'
-            GROUP BY t.key, t.kind, pb.band, {sets}
-        ) s CROSS JOIN LATERAL (VALUES {self._values()}) f(figure, value)
-        WHERE f.figure IS NOT NULL AND f.value IS NOT NULL"""
+            GROUP BY t.key, t.kind, pb.band, t.{self.dim}
+        ) d GROUP BY d.key, d.kind, d.band"""
 
 
 def _audience_columns(alias: str) -> str:
@@ -222,29 +214,19 @@ OP_SCOPES = "summary_op_scopes"  # the scopes of the period's operations
 # The period's operations, one row per scope: what each adds to the operations figures.
 OPERATIONS = Wide(
     "summary_op_tagged",
-    dims=("kind_id",),
+    dim="kind_id",
+    by="kind",
     measures=(
-        ("started", "CASE WHEN r.started THEN 1 END"),
-        ("active", "CASE WHEN r.running THEN 1 END"),
-        ("completed", "CASE WHEN r.completed THEN 1 END"),
-        ("arrests", "CASE WHEN r.started THEN r.arrests END"),
-        ("labs_dismantled", "CASE WHEN r.started THEN r.labs_dismantled END"),
-        ("hectares_eradicated", "CASE WHEN r.started THEN r.hectares_eradicated END"),
+        ("started", "CASE WHEN r.started THEN 1 END", "operations.started", True),
+        ("active", "CASE WHEN r.running THEN 1 END", "operations.active", True),
+        ("completed", "CASE WHEN r.completed THEN 1 END", "operations.completed", True),
+        ("arrests", "CASE WHEN r.started THEN r.arrests END", "outcomes.arrests", False),
+        ("labs_dismantled", "CASE WHEN r.started THEN r.labs_dismantled END",
+         "outcomes.labs_dismantled", False),
+        ("hectares_eradicated", "CASE WHEN r.started THEN r.hectares_eradicated END",
+         "outcomes.hectares_eradicated", False),
     ),
-    figures=(
-        *(
-            figure
-            for measure in ("started", "active", "completed")
-            for figure in (
-                (0, f"'operations.{measure}'", measure),
-                (1, f"'operations.{measure}.kind.' || s.kind_id", measure),
-            )
-        ),
-        (0, "'outcomes.arrests'", "arrests"),
-        (0, "'outcomes.labs_dismantled'", "labs_dismantled"),
-        (0, "'outcomes.hectares_eradicated'", "hectares_eradicated"),
-    ),
-)
+)  # fmt: skip
 WIDE = (OPERATIONS,)
 # The period's restricted operations (those of its seizures and impact reports too).
 RESTRICTED_OPERATIONS = " UNION ".join(
@@ -562,8 +544,8 @@ def summary_statements(
             ON e.rec = r.rec""",
         [start],
     )
-    wide_figures = " UNION ALL ".join(
-        f"{w.base_figures()} UNION ALL {w.band_figures('partner_bands')}" for w in WIDE
+    wide_objects = " UNION ALL ".join(
+        f"{w.base_objects()} UNION ALL {w.band_objects('partner_bands')}" for w in WIDE
     )
     new_below = " ".join(f"WHEN '{audience}' THEN {level}" for audience, level in NEW_BELOW.items())
     params = []
@@ -587,7 +569,6 @@ def summary_statements(
         WHERE t.sensitivity = '{Sensitivity.RESTRICTED.value}'
             AND NOT starts_with(t.figure, '{PAIRS}')
         GROUP BY t.key, t.kind, pb.band, t.figure
-        UNION ALL {wide_figures}
     ),
     -- The strongest pairs: the top few per base audience and scope; for a partner's row, the
     -- top few of the pairs it sees (the partners row's counts and what its restricted records
@@ -695,15 +676,21 @@ def summary_statements(
         UNION ALL SELECT * FROM top_base
         UNION ALL SELECT * FROM top_partner
         UNION ALL SELECT * FROM top_new
-    )
+    ),
+    folded AS (
+        SELECT audience, kind, key, jsonb_object_agg(figure, value) AS metrics
+        FROM stored GROUP BY key, kind, audience
+    ),
+    wide AS ({wide_objects})
     INSERT INTO summaries_cooperationsummary
         (granularity, period_start, period_end, scope_kind, scope_key, audience, metrics,
          computed_at, data_cutoff, version)
-    SELECT {p(granularity)}, {p(start)}, {p(end)}, kind, key, audience,
-           jsonb_object_agg(figure, value), {p(computed_at)}, statement_timestamp(), {p(VERSION)}
-    FROM stored
-    GROUP BY key, kind, audience
-    ORDER BY key, kind, audience
+    SELECT {p(granularity)}, {p(start)}, {p(end)}, COALESCE(f.kind, w.kind),
+           COALESCE(f.key, w.key), COALESCE(f.audience, w.audience),
+           COALESCE(f.metrics, '{{}}') || COALESCE(w.metrics, '{{}}'),
+           {p(computed_at)}, statement_timestamp(), {p(VERSION)}
+    FROM folded f FULL JOIN wide w
+        ON w.kind = f.kind AND w.key = f.key AND w.audience = f.audience
     """
     # Rows computed before keep their ids (the API's URLs of them): they are updated in place.
     # A period computed for the first time has none, and no other run can add one while this
