@@ -453,7 +453,7 @@ def summary_statements(
         for table, rows in ((OP_ROWS, op_rows), (SZ_ROWS, sz_rows), (IR_ROWS, ir_rows))
     ]
     # An operation's scopes, and its rows (one per scope) with what it adds to each of the
-    # operations' figures side by side: a tenth of the rows the same as facts would be.
+    # operations' figures side by side, where facts would be up to nine rows.
     op_scoping = Statement(
         f"CREATE TEMPORARY TABLE {OP_SCOPES} ON COMMIT DROP AS "
         f"WITH op_rows AS (SELECT * FROM {OP_ROWS}), op_countries AS ({op_countries}) "
