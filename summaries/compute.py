@@ -4,10 +4,10 @@ The statement reads the period's records (agreements, operations, seizures, impa
 as *facts* ``(record, row, figure, value)`` — an operation as one row of what it adds to every
 operations figure, whose sums go straight into JSON objects — tags each row with the scopes it
 belongs to (global; each country and region it happened in or whose partner is a party; each
-partner taking part) and each record with the audiences that may open it, sums per (audience, scope,
-figure), and upserts one row per (audience, scope). It runs in one transaction with the
-period's stale rows removed and the run recorded: a computation that does not finish leaves
-nothing behind, and running it again gives the same figures.
+partner taking part) and each record with the audiences that may open it, sums per
+(audience, scope, figure), and upserts one row per (audience, scope). It runs in one
+transaction with the period's stale rows removed and the run recorded: a computation that
+does not finish leaves nothing behind, and running it again gives the same figures.
 
 Which records count for which figure, and the list of records behind each figure, are
 declared in :mod:`summaries.figures`; the SQL here must agree with those declarations, and
@@ -41,6 +41,7 @@ from summaries.models import (
 )
 
 APPROVED = ReviewState.APPROVED.value  # only approved records are counted, for every audience
+RESTRICTED = Sensitivity.RESTRICTED.value
 
 # Raise when the figures or their definitions change: stored rows say which computation made
 # them, so a reader can tell figures of different definitions apart.
@@ -64,10 +65,12 @@ def _audience_bands() -> dict[str, str]:
     return {audience: ", ".join(bands) for audience, bands in audiences.items()}
 
 
-def _audience_sums() -> str:
-    """One SUM per base audience, over the sensitivities it may open (NULL: none)."""
+def _audience_sums(column: str = "value", suffixed: bool = False) -> str:
+    """One SUM of ``column`` per base audience, over the sensitivities it may open (NULL:
+    none), named after the audience (``suffixed``: ``<column>__<audience>``)."""
     return ", ".join(
-        f"SUM(value) FILTER (WHERE sensitivity IN ({bands})) AS {audience}"
+        f"SUM({column}) FILTER (WHERE sensitivity IN ({bands})) "
+        f"AS {f'{column}__{audience}' if suffixed else audience}"
         for audience, bands in _audience_bands().items()
     )
 
@@ -86,7 +89,7 @@ class Wide:
     # (column, SQL over the record's row ``r``, figure, broken down by ``dim``)
     measures: tuple[tuple[str, str, str, bool], ...]
 
-    def tagging(self, rows: str, scopes: str, rec: str, where: str = "true") -> str:
+    def tagging(self, rows: str, scopes: str, rec: str, where: str) -> str:
         """SQL: the rows (``r``) of ``rows`` with their scopes (``sc``) of ``scopes``."""
         measures = ", ".join(f"{sql} AS {column}" for column, sql, _, _ in self.measures)
         return f"""CREATE TEMPORARY TABLE {self.table} ON COMMIT DROP AS
@@ -112,13 +115,8 @@ class Wide:
 
     def base_objects(self) -> str:
         """SQL (audience, kind, key, metrics): each base audience's objects."""
-        audiences = _audience_bands()
-        sums = ", ".join(
-            f"SUM({column}) FILTER (WHERE sensitivity IN ({bands})) AS {column}__{audience}"
-            for audience, bands in audiences.items()
-            for column, *_ in self.measures
-        )
-        objects = ", ".join(f"{self._object(f'__{a}')} AS {a}" for a in audiences)
+        sums = ", ".join(_audience_sums(column, suffixed=True) for column, *_ in self.measures)
+        objects = ", ".join(f"{self._object(f'__{a}')} AS {a}" for a in _audience_bands())
         return f"""
         SELECT o.audience, s.kind, s.key, o.metrics
         FROM (
@@ -139,14 +137,13 @@ class Wide:
         FROM (
             SELECT t.key, t.kind, pb.band, t.{self.dim}, {sums}
             FROM {self.table} t JOIN {bands} pb ON pb.rtype = 'o' AND pb.rec = t.rec
-            WHERE t.sensitivity = '{Sensitivity.RESTRICTED.value}'
+            WHERE t.sensitivity = '{RESTRICTED}'
             GROUP BY t.key, t.kind, pb.band, t.{self.dim}
         ) d GROUP BY d.key, d.kind, d.band"""
 
 
 def _audience_columns(alias: str) -> str:
-    audiences = dict.fromkeys(a for readers in AUDIENCES_OF_SENSITIVITY.values() for a in readers)
-    return ", ".join(f"('{audience}', {alias}.{audience})" for audience in audiences)
+    return ", ".join(f"('{audience}', {alias}.{audience})" for audience in _audience_bands())
 
 
 def _partner_bands(model, rtype: str, restricted: str | None = None) -> str:
@@ -155,8 +152,7 @@ def _partner_bands(model, rtype: str, restricted: str | None = None) -> str:
     to one, and for the partner that acts through that one (a government through its
     agencies: the inverse of ``Partner.objects.represented_by``)."""
     restricted = restricted or (
-        f"SELECT rec FROM tagged WHERE rtype = '{rtype}' "
-        f"AND sensitivity = '{Sensitivity.RESTRICTED.value}'"
+        f"SELECT rec FROM tagged WHERE rtype = '{rtype}' AND sensitivity = '{RESTRICTED}'"
     )
     entitled = model.objects.all().entitlement_sql(records=restricted)
     return f"""
@@ -166,9 +162,6 @@ def _partner_bands(model, rtype: str, restricted: str | None = None) -> str:
         CROSS JOIN LATERAL unnest(ARRAY[p.id, p.parent_id]) x(partner)
         WHERE x.partner IS NOT NULL
     """
-
-
-RESTRICTED = Sensitivity.RESTRICTED.value
 
 
 def _country_scopes(rows: str, country_column: str) -> str:
@@ -227,13 +220,10 @@ OPERATIONS = Wide(
          "outcomes.hectares_eradicated", False),
     ),
 )  # fmt: skip
-WIDE = (OPERATIONS,)
 # The period's restricted operations (those of its seizures and impact reports too).
-RESTRICTED_OPERATIONS = " UNION ".join(
-    [
-        f"SELECT rec FROM tagged WHERE rtype = 'o' AND sensitivity = '{RESTRICTED}'",
-        *(f"SELECT rec FROM {w.table} WHERE sensitivity = '{RESTRICTED}'" for w in WIDE),
-    ]
+RESTRICTED_OPERATIONS = (
+    f"SELECT rec FROM tagged WHERE rtype = 'o' AND sensitivity = '{RESTRICTED}' "
+    f"UNION SELECT rec FROM {OPERATIONS.table} WHERE sensitivity = '{RESTRICTED}'"
 )
 BANDS = "summary_bands"  # the partners entitled to each restricted record
 PAIR_COUNTS = "summary_pairs"  # partner pairs counted per audience and scope
@@ -484,7 +474,7 @@ def summary_statements(
         UNION ALL
         SELECT pb.band, t.kind, t.key, t.figure, SUM(t.value)
         FROM pair_tagged t JOIN {BANDS} pb ON pb.rtype = t.rtype AND pb.rec = t.rec
-        WHERE t.sensitivity = '{Sensitivity.RESTRICTED.value}'
+        WHERE t.sensitivity = '{RESTRICTED}'
         GROUP BY 1, 2, 3, 4""",
         [],
     )
@@ -535,7 +525,7 @@ def summary_statements(
             JOIN operations_participation pb
                 ON pb.operation_id = pa.operation_id AND pb.partner_id = c.b
             JOIN operations_jointoperation o ON o.id = pa.operation_id
-            WHERE o.started_on < %s AND o.sensitivity = '{Sensitivity.RESTRICTED.value}'
+            WHERE o.started_on < %s AND o.sensitivity = '{RESTRICTED}'
                 AND o.review_state = '{APPROVED}'
         )
         SELECT DISTINCT e.band AS band, r.figure
@@ -544,8 +534,8 @@ def summary_statements(
             ON e.rec = r.rec""",
         [start],
     )
-    wide_objects = " UNION ALL ".join(
-        f"{w.base_objects()} UNION ALL {w.band_objects('partner_bands')}" for w in WIDE
+    wide_objects = (
+        f"{OPERATIONS.base_objects()} UNION ALL {OPERATIONS.band_objects('partner_bands')}"
     )
     new_below = " ".join(f"WHEN '{audience}' THEN {level}" for audience, level in NEW_BELOW.items())
     params = []
@@ -566,7 +556,7 @@ def summary_statements(
         -- A partner's row holds what its restricted records add to the partners row.
         SELECT pb.band, t.kind, t.key, t.figure, SUM(t.value)
         FROM tagged t JOIN partner_bands pb ON pb.rtype = t.rtype AND pb.rec = t.rec
-        WHERE t.sensitivity = '{Sensitivity.RESTRICTED.value}'
+        WHERE t.sensitivity = '{RESTRICTED}'
             AND NOT starts_with(t.figure, '{PAIRS}')
         GROUP BY t.key, t.kind, pb.band, t.figure
     ),
@@ -623,8 +613,6 @@ def summary_statements(
                 AND d.key = c.key AND d.figure = c.figure
         ) ranked WHERE rank <= {TOP_PAIRS}
     ),
-    -- A partner's new pairs: those new to the partners row or seen in the period only in its
-    -- restricted work, that it did not see before in restricted work.
     -- Among the pairs new to the partners row, a partner's row needs no more than the first
     -- few (by the order it ranks them in) past the places its own new pairs and those it saw
     -- before may take.
@@ -640,6 +628,8 @@ def summary_statements(
             UNION ALL SELECT band FROM {PAIR_SEEN}
         ) taken GROUP BY audience
     ),
+    -- A partner's new pairs: those new to the partners row or seen in the period only in its
+    -- restricted work, that it did not see before in restricted work.
     new_candidates AS (
         SELECT r.audience, r.kind, r.key, n.figure
         FROM partner_rows r
